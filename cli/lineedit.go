@@ -1,0 +1,366 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strings"
+)
+
+// Keys the editor reports to its caller instead of handling them itself.
+type lineEvent int
+
+const (
+	evEnter lineEvent = iota // a complete line
+	evCtrlZ                  // Ctrl-Z: leave configuration mode
+	evCtrlC                  // Ctrl-C: abandon the line
+)
+
+// keyReader reads keystrokes from a terminal byte stream. It turns the
+// different forms of Enter ("\r", "\r\n", "\r\x00", "\n") into one '\r' and
+// decodes the escape sequences of cursor keys.
+type keyReader struct {
+	r      *bufio.Reader
+	lastCR bool // the previous byte was '\r': a following '\n' or NUL belongs to it
+}
+
+// Special keys decoded from escape sequences.
+const (
+	keyUp    = -1
+	keyDown  = -2
+	keyRight = -3
+	keyLeft  = -4
+	keyHome  = -5
+	keyEnd   = -6
+	keyDel   = -7
+	keyWordB = -8 // ESC b
+	keyWordF = -9 // ESC f
+	keyNone  = -100
+)
+
+func newKeyReader(r io.Reader) *keyReader { return &keyReader{r: bufio.NewReaderSize(r, 4096)} }
+
+// next returns one key: a byte (0..255) or one of the negative key codes.
+func (k *keyReader) next() (int, error) {
+	for {
+		b, err := k.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if k.lastCR {
+			k.lastCR = false
+			if b == '\n' || b == 0 {
+				continue
+			}
+		}
+		switch b {
+		case '\r':
+			k.lastCR = true
+			return '\r', nil
+		case '\n':
+			return '\r', nil
+		case 0x1b:
+			return k.escape()
+		}
+		return int(b), nil
+	}
+}
+
+// escape decodes what follows ESC. Unknown sequences are swallowed whole so
+// that a stray arrow key never types garbage into the line.
+func (k *keyReader) escape() (int, error) {
+	if k.r.Buffered() == 0 {
+		// A lone ESC (nothing else arrived with it): ignore it.
+		return keyNone, nil
+	}
+	b, err := k.r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	switch b {
+	case 'b', 'B':
+		return keyWordB, nil
+	case 'f', 'F':
+		return keyWordF, nil
+	case '[', 'O':
+	default:
+		return keyNone, nil
+	}
+	// CSI: parameters then a final byte in 0x40..0x7e.
+	var param []byte
+	for i := 0; i < 16; i++ {
+		c, err := k.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c >= 0x40 && c <= 0x7e {
+			switch c {
+			case 'A':
+				return keyUp, nil
+			case 'B':
+				return keyDown, nil
+			case 'C':
+				return keyRight, nil
+			case 'D':
+				return keyLeft, nil
+			case 'H':
+				return keyHome, nil
+			case 'F':
+				return keyEnd, nil
+			case '~':
+				switch string(param) {
+				case "1", "7":
+					return keyHome, nil
+				case "4", "8":
+					return keyEnd, nil
+				case "3":
+					return keyDel, nil
+				}
+			}
+			return keyNone, nil
+		}
+		param = append(param, c)
+	}
+	return keyNone, nil
+}
+
+// editor is an IOS-style line editor: it echoes every character as it is
+// typed, supports the Emacs keys IOS supports, and keeps a history.
+type editor struct {
+	keys    *keyReader
+	out     func(string) // writes to the terminal (serialised by the session)
+	history *history
+	// help answers '?' for the line so far; the editor then redisplays the
+	// prompt and the line. complete answers TAB.
+	help     func(line string)
+	complete func(line string) (string, bool)
+
+	prompt string
+	buf    []rune
+	pos    int
+}
+
+type history struct {
+	size  int
+	lines []string
+}
+
+func (h *history) add(line string) {
+	line = strings.TrimRight(line, " ")
+	if line == "" || h.size == 0 {
+		return
+	}
+	if n := len(h.lines); n > 0 && h.lines[n-1] == line {
+		return
+	}
+	h.lines = append(h.lines, line)
+	if len(h.lines) > h.size {
+		h.lines = h.lines[len(h.lines)-h.size:]
+	}
+}
+
+var errClosed = errors.New("cli: session closed")
+
+// readLine shows prompt followed by initial text and edits a line until
+// Enter, Ctrl-Z or Ctrl-C. '?' and TAB go to the help and complete callbacks
+// when set. echo=false reads a password: nothing is echoed, and '?' and TAB
+// are ordinary characters.
+func (e *editor) readLine(prompt, initial string, echo bool) (string, lineEvent, error) {
+	e.prompt = prompt
+	e.buf = []rune(initial)
+	e.pos = len(e.buf)
+	if echo {
+		e.out(prompt + initial)
+	} else {
+		e.out(prompt)
+	}
+	histIdx := len(e.history.lines)
+	saved := ""
+	for {
+		k, err := e.keys.next()
+		if err != nil {
+			return string(e.buf), evEnter, err
+		}
+		if !echo {
+			switch k {
+			case '\r':
+				e.out("\r\n")
+				return string(e.buf), evEnter, nil
+			case 0x7f, 0x08:
+				if len(e.buf) > 0 {
+					e.buf = e.buf[:len(e.buf)-1]
+				}
+			case 0x03:
+				e.out("\r\n")
+				return "", evCtrlC, nil
+			default:
+				if k >= 0x20 && k < 0x7f || k >= 0x80 {
+					e.buf = append(e.buf, rune(k))
+				}
+			}
+			continue
+		}
+		switch k {
+		case '\r':
+			e.out("\r\n")
+			return string(e.buf), evEnter, nil
+		case '?':
+			if e.help == nil {
+				e.insert('?')
+				continue
+			}
+			line := string(e.buf)
+			e.out("?\r\n")
+			e.help(line)
+			e.buf = []rune(line)
+			e.pos = len(e.buf)
+			e.out(e.prompt + line)
+		case '\t':
+			if e.complete == nil {
+				continue
+			}
+			line := string(e.buf[:e.pos])
+			ws := e.wordStart()
+			head := string(e.buf[:ws])
+			if nl, ok := e.complete(line); ok && strings.HasPrefix(nl, head) && nl != line {
+				n := e.pos - ws
+				e.moveTo(ws)
+				e.deleteAt(n)
+				for _, r := range nl[len(head):] {
+					e.insert(r)
+				}
+			} else {
+				e.out("\a")
+			}
+		case 0x1a: // Ctrl-Z
+			e.out("\r\n")
+			return string(e.buf), evCtrlZ, nil
+		case 0x03: // Ctrl-C
+			e.out("\r\n")
+			return string(e.buf), evCtrlC, nil
+		case 0x01, keyHome: // Ctrl-A
+			e.moveTo(0)
+		case 0x05, keyEnd: // Ctrl-E
+			e.moveTo(len(e.buf))
+		case 0x02, keyLeft: // Ctrl-B
+			e.moveTo(e.pos - 1)
+		case 0x06, keyRight: // Ctrl-F
+			e.moveTo(e.pos + 1)
+		case keyWordB:
+			e.moveTo(e.wordStart())
+		case keyWordF:
+			e.moveTo(e.wordEnd())
+		case 0x7f, 0x08: // Backspace
+			if e.pos > 0 {
+				e.moveTo(e.pos - 1)
+				e.deleteAt(1)
+			}
+		case 0x04, keyDel: // Ctrl-D
+			if e.pos < len(e.buf) {
+				e.deleteAt(1)
+			}
+		case 0x0b: // Ctrl-K: delete to end of line
+			e.deleteAt(len(e.buf) - e.pos)
+		case 0x15, 0x18: // Ctrl-U, Ctrl-X: delete to start of line
+			n := e.pos
+			e.moveTo(0)
+			e.deleteAt(n)
+		case 0x17: // Ctrl-W: delete the word before the cursor
+			start := e.wordStart()
+			n := e.pos - start
+			e.moveTo(start)
+			e.deleteAt(n)
+		case 0x0c, 0x12: // Ctrl-L, Ctrl-R: redisplay
+			e.out("\r\n" + e.prompt + string(e.buf))
+			e.pos = len(e.buf)
+		case 0x10, keyUp: // Ctrl-P
+			if histIdx > 0 {
+				if histIdx == len(e.history.lines) {
+					saved = string(e.buf)
+				}
+				histIdx--
+				e.replace(e.history.lines[histIdx])
+			} else {
+				e.out("\a")
+			}
+		case 0x0e, keyDown: // Ctrl-N
+			if histIdx < len(e.history.lines) {
+				histIdx++
+				if histIdx == len(e.history.lines) {
+					e.replace(saved)
+				} else {
+					e.replace(e.history.lines[histIdx])
+				}
+			} else {
+				e.out("\a")
+			}
+		default:
+			if k >= 0x20 && k < 0x7f || k >= 0x80 {
+				e.insert(rune(k))
+			}
+		}
+	}
+}
+
+func (e *editor) wordStart() int {
+	i := e.pos
+	for i > 0 && e.buf[i-1] == ' ' {
+		i--
+	}
+	for i > 0 && e.buf[i-1] != ' ' {
+		i--
+	}
+	return i
+}
+
+func (e *editor) wordEnd() int {
+	i := e.pos
+	for i < len(e.buf) && e.buf[i] == ' ' {
+		i++
+	}
+	for i < len(e.buf) && e.buf[i] != ' ' {
+		i++
+	}
+	return i
+}
+
+// moveTo moves the cursor with backspaces (left) or by rewriting the
+// characters it passes over (right), as IOS does on a dumb terminal.
+func (e *editor) moveTo(p int) {
+	if p < 0 || p > len(e.buf) || p == e.pos {
+		return
+	}
+	if p < e.pos {
+		e.out(strings.Repeat("\b", e.pos-p))
+	} else {
+		e.out(string(e.buf[e.pos:p]))
+	}
+	e.pos = p
+}
+
+func (e *editor) insert(r rune) {
+	tail := e.buf[e.pos:]
+	e.buf = append(e.buf[:e.pos], append([]rune{r}, tail...)...)
+	rest := string(e.buf[e.pos+1:])
+	e.out(string(r) + rest + strings.Repeat("\b", len([]rune(rest))))
+	e.pos++
+}
+
+// deleteAt removes n characters at the cursor and redraws the tail.
+func (e *editor) deleteAt(n int) {
+	if n <= 0 {
+		return
+	}
+	e.buf = append(e.buf[:e.pos], e.buf[e.pos+n:]...)
+	rest := string(e.buf[e.pos:])
+	e.out(rest + strings.Repeat(" ", n) + strings.Repeat("\b", len([]rune(rest))+n))
+}
+
+// replace swaps the whole line for s (history recall).
+func (e *editor) replace(s string) {
+	e.moveTo(len(e.buf))
+	old := len(e.buf)
+	e.out(strings.Repeat("\b", old) + strings.Repeat(" ", old) + strings.Repeat("\b", old) + s)
+	e.buf = []rune(s)
+	e.pos = len(e.buf)
+}

@@ -1,0 +1,431 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/iosemu/iosemu/parser"
+)
+
+// Handler runs one matched command. It writes its output to s ("\n" line
+// endings; the session adds "\r"), asks questions with s.Ask and s.Confirm,
+// and changes mode with s.Enter.
+type Handler func(s *Session, a parser.Args)
+
+// Registry is a device's command set: one graph per mode.
+type Registry = parser.Registry[Handler]
+
+// NewRegistry makes an empty command set.
+func NewRegistry() *Registry { return parser.NewRegistry[Handler]() }
+
+// Host is what a session needs from the device it runs on. The device package
+// implements it; cli never sees device state directly.
+type Host interface {
+	// The lock is held while a command runs and released while it waits
+	// for the user (a dialog, the pager), so sessions never block each other
+	// on input.
+	sync.Locker
+	Hostname() string
+	Registry() *Registry
+	// Authenticate checks a local user for the login dialog; priv is the
+	// user's privilege level.
+	Authenticate(user, password string) (priv int, ok bool)
+	// CheckEnable checks the enable secret. configured=false means no
+	// enable secret is set, and IOS refuses enable on a vty.
+	CheckEnable(password string) (ok, configured bool)
+	// Attach registers a session (show users, terminal monitor, reload) and
+	// returns its line name ("vty0") and a function to detach it.
+	Attach(s *Session) (line string, detach func())
+	// Log records a syslog message ("%SYS-5-CONFIG_I: ...") with the
+	// device's timestamp and sends it to the monitors.
+	Log(msg string)
+	// ExecHeader is the "terminal exec prompt timestamp" header, "\n"-ended lines.
+	ExecHeader() string
+	// DomainLookup reports whether `ip domain-lookup` is on.
+	DomainLookup() bool
+}
+
+// Conn is a transport's session as the CLI sees it.
+type Conn struct {
+	RW      io.ReadWriter
+	User    string // already authenticated by the transport (SSH); "" runs the IOS login dialog
+	Remote  string // client address, for logs and show users
+	Command string // a single exec command (SSH exec request); "" for a shell
+	Window  func() (width, height int)
+	Close   func() error
+	Exit    func(status int)
+}
+
+// Session is one user's CLI: a mode stack, terminal settings and I/O.
+type Session struct {
+	host Host
+	conn Conn
+	keys *keyReader
+	ed   *editor
+
+	wmu sync.Mutex // serialises writes to the terminal
+
+	user   string
+	line   string
+	priv   int
+	mode   *parser.Mode
+	ctx    any // the mode's context (the interface being configured, …)
+	parent []frame
+
+	length, width int
+	lengthSet     bool
+	monitor       bool
+	timestamp     bool
+	hist          history
+
+	out      bytes.Buffer // the running command's output
+	headless bool
+	closed   bool
+	locked   bool     // the host lock is held (a command is running)
+	errs     []string // headless: errors seen (for config loading)
+}
+
+type frame struct {
+	mode *parser.Mode
+	ctx  any
+}
+
+// New makes a session for conn on host. Serve runs it.
+func New(host Host, conn Conn) *Session {
+	s := &Session{
+		host:   host,
+		conn:   conn,
+		mode:   parser.Exec,
+		length: 24,
+		width:  80,
+		hist:   history{size: 10},
+	}
+	if conn.Window != nil {
+		if w, h := conn.Window(); w > 0 && h > 0 {
+			s.width, s.length = w, h
+		}
+	}
+	s.keys = newKeyReader(conn.RW)
+	s.ed = &editor{keys: s.keys, out: s.write, history: &s.hist}
+	return s
+}
+
+// NewHeadless makes a session with no terminal, at privilege 15 in
+// configuration mode: the device uses it to apply startup-config through the
+// same grammar a user types. Output and dialogs are discarded.
+func NewHeadless(host Host) *Session {
+	s := &Session{host: host, priv: 15, mode: parser.Config, length: 0, width: 0, headless: true, user: "console"}
+	s.line = "console"
+	return s
+}
+
+// Exec runs one line as if typed, in the session's current mode, and returns
+// its output. Used for headless sessions and exec requests.
+func (s *Session) Exec(line string) string {
+	s.runLine(line)
+	out := s.out.String()
+	s.out.Reset()
+	return out
+}
+
+// Errors returns the error messages a headless session printed, with the
+// line that caused each.
+func (s *Session) Errors() []string { return s.errs }
+
+// User is the logged-in user name.
+func (s *Session) User() string { return s.user }
+
+// Line is the session's line name ("vty0").
+func (s *Session) Line() string { return s.line }
+
+// Remote is the client address.
+func (s *Session) Remote() string { return s.conn.Remote }
+
+// Priv is the current privilege level.
+func (s *Session) Priv() int { return s.priv }
+
+// Mode is the current mode.
+func (s *Session) Mode() *parser.Mode { return s.mode }
+
+// Context is the value the current mode was entered with.
+func (s *Session) Context() any { return s.ctx }
+
+// Monitor reports whether `terminal monitor` is on.
+func (s *Session) Monitor() bool { return s.monitor }
+
+// Headless reports whether the session has no terminal (config loading).
+func (s *Session) Headless() bool { return s.headless }
+
+// Enter switches to mode m with context ctx (e.g. the interface being
+// configured). The current mode is remembered so `exit` returns to it.
+func (s *Session) Enter(m *parser.Mode, ctx any) {
+	s.parent = append(s.parent, frame{s.mode, s.ctx})
+	s.mode, s.ctx = m, ctx
+}
+
+// Write appends to the running command's output.
+func (s *Session) Write(p []byte) (int, error) { return s.out.Write(p) }
+
+// Printf formats to the running command's output.
+func (s *Session) Printf(format string, a ...any) { fmt.Fprintf(&s.out, format, a...) }
+
+// Println writes a line of output.
+func (s *Session) Println(a ...any) { fmt.Fprintln(&s.out, a...) }
+
+// Error prints an IOS error line ("% ...") and, headless, records it.
+func (s *Session) Error(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	if s.headless {
+		s.errs = append(s.errs, msg)
+	}
+	s.out.WriteString(msg + "\n")
+}
+
+// write sends text to the terminal, turning "\n" into "\r\n".
+func (s *Session) write(text string) {
+	if s.headless || s.conn.RW == nil {
+		return
+	}
+	text = crlf(text)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_, _ = io.WriteString(s.conn.RW, text)
+}
+
+func crlf(text string) string {
+	if !strings.Contains(text, "\n") {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 16)
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\n' && (i == 0 || text[i-1] != '\r') {
+			b.WriteByte('\r')
+		}
+		b.WriteByte(text[i])
+	}
+	return b.String()
+}
+
+// flush writes pending output straight to the terminal (before a dialog).
+func (s *Session) flush() {
+	if s.out.Len() > 0 {
+		s.write(s.out.String())
+		s.out.Reset()
+	}
+}
+
+// Notify shows an asynchronous message (a syslog line for `terminal
+// monitor`) and redisplays the line being typed.
+func (s *Session) Notify(msg string) {
+	if s.headless {
+		return
+	}
+	s.write("\n" + strings.TrimRight(msg, "\n") + "\n")
+}
+
+// Ask shows prompt and reads an answer line (echoed). A headless session
+// answers "".
+func (s *Session) Ask(prompt string) string {
+	if s.headless {
+		return ""
+	}
+	s.flush()
+	defer s.waitInput()()
+	help, complete := s.ed.help, s.ed.complete
+	s.ed.help, s.ed.complete = nil, nil
+	line, ev, err := s.ed.readLine(prompt, "", true)
+	s.ed.help, s.ed.complete = help, complete
+	if err != nil || ev == evCtrlC || ev == evCtrlZ {
+		return "\x03"
+	}
+	return line
+}
+
+// AskSecret reads a line without echo (Password:).
+func (s *Session) AskSecret(prompt string) string {
+	if s.headless {
+		return ""
+	}
+	s.flush()
+	defer s.waitInput()()
+	line, _, err := s.ed.readLine(prompt, "", false)
+	if err != nil {
+		return ""
+	}
+	return line
+}
+
+// Confirm shows "prompt[confirm]" and reads one key: Enter, 'y' or space
+// confirm; anything else declines. A headless session confirms.
+func (s *Session) Confirm(prompt string) bool {
+	if s.headless {
+		return true
+	}
+	s.flush()
+	defer s.waitInput()()
+	s.write(prompt + "[confirm]")
+	k, err := s.keys.next()
+	if err != nil {
+		return false
+	}
+	switch k {
+	case '\r', 'y', 'Y', ' ':
+		s.write("\n")
+		return true
+	}
+	if k >= 0x20 && k < 0x7f {
+		s.write(string(rune(k)))
+	}
+	s.write("\n")
+	return false
+}
+
+// Close ends the session (logout, reload).
+func (s *Session) Close() {
+	s.closed = true
+	if s.conn.Close != nil {
+		_ = s.conn.Close()
+	}
+}
+
+// Prompt is the current prompt: hostname plus the mode's suffix.
+func (s *Session) Prompt() string {
+	p := s.mode.Prompt
+	if s.mode == parser.Exec && s.priv < 2 {
+		p = ">"
+	}
+	return s.host.Hostname() + p
+}
+
+// Serve runs the session until the user leaves or the connection ends.
+func (s *Session) Serve(ctx context.Context) {
+	if s.conn.User != "" {
+		s.user = s.conn.User
+		s.priv, _ = s.host.Authenticate(s.user, "")
+	} else if !s.login() {
+		s.Close()
+		return
+	}
+	line, detach := s.host.Attach(s)
+	s.line = line
+	defer detach()
+	s.ed.help, s.ed.complete = s.showHelp, s.complete
+	if s.conn.Command != "" {
+		s.length = 0
+		s.runLine(s.conn.Command)
+		s.flush()
+		s.Close()
+		return
+	}
+	stop := context.AfterFunc(ctx, s.Close)
+	defer stop()
+	s.write("\n")
+	for !s.closed {
+		text, ev, err := s.ed.readLine(s.Prompt(), "", true)
+		if err != nil {
+			return
+		}
+		switch ev {
+		case evEnter:
+			s.hist.add(text)
+			s.runLine(text)
+			s.page(s.out.String())
+			s.out.Reset()
+		case evCtrlZ, evCtrlC:
+			if s.mode != parser.Exec {
+				s.endConfig()
+			}
+		}
+	}
+}
+
+// login runs the IOS "User Access Verification" dialog: three tries.
+func (s *Session) login() bool {
+	s.write("\n\nUser Access Verification\n\n")
+	for try := 0; try < 3; try++ {
+		user, ev, err := s.ed.readLine("Username: ", "", true)
+		if err != nil {
+			return false
+		}
+		if ev != evEnter {
+			s.write("\n")
+			try--
+			continue
+		}
+		user = strings.TrimSpace(user)
+		if user == "" {
+			try--
+			continue
+		}
+		pass, _, err := s.ed.readLine("Password: ", "", false)
+		if err != nil {
+			return false
+		}
+		if priv, ok := s.host.Authenticate(user, pass); ok {
+			s.user, s.priv = user, priv
+			return true
+		}
+		s.write("% Login invalid\n\n")
+		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed] at %s", user, s.conn.Remote, "login"))
+	}
+	s.write("% Bad passwords\n")
+	return false
+}
+
+// endConfig leaves configuration mode for exec, as end, Ctrl-Z and Ctrl-C do.
+func (s *Session) endConfig() {
+	s.mode, s.ctx, s.parent = parser.Exec, nil, nil
+	s.configured()
+}
+
+// configured logs %SYS-5-CONFIG_I on leaving configuration mode.
+func (s *Session) configured() {
+	if s.headless {
+		return
+	}
+	s.host.Log(fmt.Sprintf("%%SYS-5-CONFIG_I: Configured from console by %s on %s (%s)", s.user, s.line, s.conn.Remote))
+}
+
+// Exit leaves the current mode for its parent (exit): a sub-mode returns to
+// the mode it was entered from, config returns to exec, exec logs out.
+func (s *Session) Exit() {
+	switch {
+	case len(s.parent) > 0 && s.parent[len(s.parent)-1].mode != parser.Exec:
+		f := s.parent[len(s.parent)-1]
+		s.parent = s.parent[:len(s.parent)-1]
+		s.mode, s.ctx = f.mode, f.ctx
+	case s.mode != parser.Exec:
+		s.endConfig()
+	default:
+		s.Close()
+	}
+}
+
+// End returns to privileged exec from any configuration mode.
+func (s *Session) End() {
+	if s.mode != parser.Exec {
+		s.endConfig()
+	}
+}
+
+// SetPriv changes the privilege level (enable, disable).
+func (s *Session) SetPriv(p int) { s.priv = p }
+
+// waitInput releases the host lock while the session waits for the user,
+// and returns the function that takes it back.
+func (s *Session) waitInput() func() {
+	if !s.locked {
+		return func() {}
+	}
+	s.locked = false
+	s.host.Unlock()
+	return func() {
+		s.host.Lock()
+		s.locked = true
+	}
+}

@@ -1,0 +1,50 @@
+// Command iosemu runs labs of emulated Cisco IOS / IOS-XE routers and
+// controls running labs.
+//
+//	iosemu run [--lab FILE|seed|blank] [--state DIR] [--start RFC3339] [--time-scale X] [--base-port N]
+//	iosemu ctl [--addr HOST:PORT] devices | clock | clock advance 640d | clock set RFC3339 | reset DEVICE | save
+//	iosemu version
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	root := &cobra.Command{
+		Use:           "iosemu",
+		Short:         "Emulated Cisco IOS / IOS-XE routers over SSH and telnet, with a working IOS PKI",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(runCmd(), ctlCmd(), versionCmd())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "iosemu:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line (exit status 2).
+type usageError struct{ error }
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the iosemu version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "iosemu %s\n", version)
+		},
+	}
+}

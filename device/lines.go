@@ -1,0 +1,94 @@
+package device
+
+import (
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/parser"
+)
+
+// registerLines declares `line con|aux|vty` and its sub-mode.
+func (d *Router) registerLines(r *cli.Registry) {
+	lm := cli.NewMode(r, "config-line", "(config-line)#", parser.Config)
+	r.Install(parser.Config,
+		cmd{Syntax: "line <console|aux|vty>$kind (0-15)$first [(0-15)$last]",
+			Help: "Configure a terminal line\nPrimary terminal line\nAuxiliary line\nVirtual terminal\nFirst Line number\nLast Line number",
+			Handler: func(s *cli.Session, a parser.Args) {
+				kind := map[string]string{"console": "con", "aux": "aux", "vty": "vty"}[a.Keyword("kind")]
+				first := a.Int("first")
+				last := first
+				if a.Has("last") {
+					last = a.Int("last")
+				}
+				if last < first || (kind != "vty" && (first != 0 || last != 0)) {
+					s.Error("%% Invalid line number")
+					return
+				}
+				for _, l := range d.cfg.lines {
+					if l.kind == kind && l.first == first && l.last == last {
+						s.Enter(lm, l)
+						return
+					}
+				}
+				l := &lineCfg{kind: kind, first: first, last: last}
+				d.cfg.lines = append(d.cfg.lines, l)
+				s.Enter(lm, l)
+			}},
+	)
+	r.Install(lm,
+		cmd{Syntax: "login [local]", Help: "Enable password checking\nLocal password checking", No: "login",
+			NoHelp: "Enable password checking",
+			Handler: func(s *cli.Session, a parser.Args) {
+				s.Context().(*lineCfg).loginLocal = !a.Negated() && a.Has("local")
+				d.markChanged(s.User())
+			}},
+		cmd{Syntax: "transport input <all|none|ssh|telnet>$p1 [<ssh|telnet>$p2]",
+			Help: "Define transport protocols for line\nDefine which protocols to use when connecting to the terminal server\nAll protocols\nNo protocols\nTCP/IP SSH protocol\nTCP/IP Telnet protocol\nTCP/IP SSH protocol\nTCP/IP Telnet protocol",
+			No:   "transport input", NoHelp: "Define transport protocols for line\nDefine which protocols to use when connecting to the terminal server",
+			Handler: func(s *cli.Session, a parser.Args) {
+				l := s.Context().(*lineCfg)
+				l.transport = nil
+				if !a.Negated() && !a.Default() {
+					l.transport = append(l.transport, a.Keyword("p1"))
+					if p := a.Keyword("p2"); p != "" && p != l.transport[0] {
+						l.transport = append(l.transport, p)
+					}
+				}
+				d.markChanged(s.User())
+			}},
+		cmd{Syntax: "exec-timeout (0-35791)$min [(0-2147483)$sec]", Help: "Set the EXEC timeout\nTimeout in minutes\nTimeout in seconds",
+			No: "exec-timeout", NoHelp: "Set the EXEC timeout",
+			Handler: func(s *cli.Session, a parser.Args) {
+				l := s.Context().(*lineCfg)
+				l.execTimeoutOn = !a.Negated() && !a.Default()
+				l.execTimeout = [2]int{a.Int("min"), a.Int("sec")}
+				if l.execTimeout == [2]int{10, 0} {
+					l.execTimeoutOn = false
+				}
+				d.markChanged(s.User())
+			}},
+	)
+}
+
+// Transports reports which protocols `line vty` admits (IOS 15 default: all).
+func (d *Router) Transports() (ssh, telnet bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range d.cfg.lines {
+		if l.kind != "vty" || l.first != 0 {
+			continue
+		}
+		if len(l.transport) == 0 {
+			return true, true
+		}
+		for _, t := range l.transport {
+			switch t {
+			case "all":
+				return true, true
+			case "ssh":
+				ssh = true
+			case "telnet":
+				telnet = true
+			}
+		}
+	}
+	return ssh, telnet
+}

@@ -1,0 +1,433 @@
+package device
+
+import (
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
+	"github.com/iosemu/iosemu/nvram"
+	"github.com/iosemu/iosemu/platforms"
+)
+
+// Feature is a set of commands and state a platform profile adds to a
+// router (the PKI, later protocols). Features are listed explicitly by the
+// caller; nothing registers itself through init order.
+type Feature interface {
+	Register(r *cli.Registry, d *Router)
+}
+
+// Options configure a Router.
+type Options struct {
+	Name     string             // the lab's name for the device; also the default hostname
+	Platform *platforms.Profile // required
+	Lab      *clock.Lab         // required: the lab clock
+	Dir      string             // the device's state directory (its nvram and flash)
+	// Initial is the configuration a device with an empty nvram boots with
+	// (the lab file's config). It is saved to startup-config on first boot.
+	Initial  string
+	Features []Feature
+	Logger   *slog.Logger
+	// Rand is the source of randomness for salts and keys (nil: crypto/rand).
+	Rand io.Reader
+	// NTPReachable tells whether a lab address answers NTP (the lab's NTP
+	// service); nil means no NTP server is reachable.
+	NTPReachable func(addr string) bool
+}
+
+// Router is one emulated router: its configuration state, storage, clock,
+// command set and sessions. Commands run one at a time under its lock, as on
+// IOS, where the parser is a single process.
+type Router struct {
+	mu sync.Mutex // guards the configuration state; held while a command runs
+
+	name     string
+	profile  *platforms.Profile
+	ident    platforms.Identity
+	lab      *clock.Lab
+	clk      *clock.Device
+	store    *nvram.Store
+	reg      *cli.Registry
+	features []Feature
+	log      *slog.Logger
+	initial  string
+
+	ntpReachable func(addr string) bool
+	rand         io.Reader
+
+	cfg       *config
+	sections  []section
+	booted    time.Time // device time at boot
+	bootedLab time.Time // lab time at boot (uptime survives clock set)
+	reason    string    // last reload reason
+	changed   time.Time
+	changeBy  string
+
+	smu      sync.Mutex // guards sessions
+	sessions map[*cli.Session]*sessionInfo
+
+	lmu    sync.Mutex // guards the log buffer and timestamp options
+	logbuf []string
+	logged int
+	ts     clock.TimestampOpts
+	tsOff  bool // no service timestamps log
+
+	http *httpMux
+
+	// Read by sessions outside the lock (prompts, unknown-word lookups).
+	hostname     atomic.Value // string
+	domainLookup atomic.Bool
+}
+
+type sessionInfo struct {
+	line  string
+	vty   int
+	since time.Time
+}
+
+// section writes one feature's part of the running configuration.
+type section struct {
+	order int
+	write func(w *strings.Builder)
+}
+
+// New builds a router and boots it: from startup-config when its nvram has
+// one, else from opt.Initial (which it then saves).
+func New(opt Options) (*Router, error) {
+	if opt.Platform == nil || opt.Lab == nil {
+		return nil, errors.New("device: platform and lab clock are required")
+	}
+	p := opt.Platform
+	store, err := nvram.Open(opt.Dir,
+		nvram.Device{Name: "nvram", Size: p.NVRAMSize, Format: storageFormat(p)},
+		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p)},
+	)
+	if err != nil {
+		return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+	}
+	d := &Router{
+		name:         opt.Name,
+		profile:      p,
+		ident:        p.Identity(opt.Name),
+		lab:          opt.Lab,
+		clk:          opt.Lab.Device(opt.Name, p.HasCalendar),
+		store:        store,
+		features:     opt.Features,
+		log:          opt.Logger,
+		initial:      opt.Initial,
+		ntpReachable: opt.NTPReachable,
+		rand:         opt.Rand,
+		sessions:     make(map[*cli.Session]*sessionInfo),
+		http:         newHTTPMux(),
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.rand == nil {
+		d.rand = crand.Reader
+	}
+	d.buildRegistry()
+	if err := d.boot("power-on"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func storageFormat(p *platforms.Profile) nvram.Format {
+	if p.XEVersion != "" {
+		return nvram.FormatXE
+	}
+	return nvram.FormatIOS
+}
+
+// buildRegistry declares the router's commands: the session's own, the core
+// system commands, then each feature's.
+func (d *Router) buildRegistry() {
+	r := cli.NewRegistry()
+	cli.Register(r)
+	d.registerInterfaceType(r)
+	d.registerSystem(r)
+	d.registerFiles(r)
+	d.registerInterfaces(r)
+	d.registerLines(r)
+	d.registerClock(r)
+	for _, f := range d.features {
+		f.Register(r, d)
+	}
+	d.reg = r
+}
+
+// AddSection adds a writer for a part of the running configuration; order
+// places it among the others (see the order constants in config.go).
+func (d *Router) AddSection(order int, write func(w *strings.Builder)) {
+	d.sections = append(d.sections, section{order, write})
+	sort.SliceStable(d.sections, func(i, j int) bool { return d.sections[i].order < d.sections[j].order })
+}
+
+// boot resets the configuration to defaults and applies startup-config (or
+// the initial config on a new device).
+func (d *Router) boot(reason string) error {
+	d.mu.Lock()
+	d.cfg = defaultConfig(d)
+	d.booted = d.clk.Now()
+	d.bootedLab = d.lab.Now()
+	d.reason = reason
+	d.mu.Unlock()
+	nv, _ := d.store.Device("nvram")
+	text, err := nv.ReadFile("startup-config")
+	first := false
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		text, first = []byte(d.initial), true
+	case err != nil:
+		return fmt.Errorf("device %s: read startup-config: %w", d.name, err)
+	}
+	if errs := d.apply(string(text), "NVRAM"); len(errs) > 0 {
+		d.log.Warn("startup-config had errors", "device", d.name, "errors", errs)
+	}
+	if first {
+		d.mu.Lock()
+		err := d.saveLocked()
+		d.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	d.changed, d.changeBy = time.Time{}, ""
+	d.cfg.dirty = false
+	d.mu.Unlock()
+	d.Log("%SYS-5-RESTART: System restarted --")
+	return nil
+}
+
+// apply runs configuration text through the same grammar a user types, in
+// configuration mode. It returns the lines that failed.
+func (d *Router) apply(text, method string) []string {
+	s := cli.NewHeadless(d)
+	d.mu.Lock()
+	d.cfg.method = method
+	d.mu.Unlock()
+	var errs []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "!") {
+			continue
+		}
+		if t == "end" {
+			break
+		}
+		before := len(s.Errors())
+		s.Exec(line)
+		if len(s.Errors()) > before {
+			errs = append(errs, fmt.Sprintf("%s: %s", line, s.Errors()[len(s.Errors())-1]))
+		}
+	}
+	d.mu.Lock()
+	d.cfg.method = "manual"
+	d.mu.Unlock()
+	return errs
+}
+
+// Name is the device's lab name.
+func (d *Router) Name() string { return d.name }
+
+// Platform is the device's profile.
+func (d *Router) Platform() *platforms.Profile { return d.profile }
+
+// Clock is the device's clock.
+func (d *Router) Clock() *clock.Device { return d.clk }
+
+// LabClock is the lab clock (for timers).
+func (d *Router) LabClock() *clock.Lab { return d.lab }
+
+// Store is the device's storage.
+func (d *Router) Store() *nvram.Store { return d.store }
+
+// Lock takes the device lock: commands and timers change state under it.
+func (d *Router) Lock() { d.mu.Lock() }
+
+// Unlock releases the device lock.
+func (d *Router) Unlock() { d.mu.Unlock() }
+
+// Hostname implements cli.Host.
+func (d *Router) Hostname() string {
+	h, _ := d.hostname.Load().(string)
+	return h
+}
+
+// setHostname changes the hostname (with the lock held).
+func (d *Router) setHostname(h string) {
+	d.cfg.hostname = h
+	d.hostname.Store(h)
+}
+
+// Registry implements cli.Host.
+func (d *Router) Registry() *cli.Registry { return d.reg }
+
+// DomainLookup implements cli.Host.
+func (d *Router) DomainLookup() bool { return d.domainLookup.Load() }
+
+// HTTP is the handler for the device's HTTP server (`ip http server`).
+func (d *Router) HTTP() http.Handler { return d.http }
+
+// HandleHTTP lets a feature serve a path on the device's HTTP server.
+func (d *Router) HandleHTTP(pattern string, h http.Handler) { d.http.Handle(pattern, h) }
+
+// HTTPPort reports whether `ip http server` is on, and its port.
+func (d *Router) HTTPPort() (port int, on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.httpPort, d.cfg.httpServer
+}
+
+// Authenticate implements cli.Host: the local user database. An SSH session
+// (already authenticated) passes an empty password to learn the privilege.
+func (d *Router) Authenticate(user, password string) (int, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.cfg.users[user]
+	if !ok {
+		return 0, false
+	}
+	if password == "" {
+		return u.priv, true
+	}
+	return u.priv, u.check(password)
+}
+
+// CheckPassword implements transport.Authenticator for SSH.
+func (d *Router) CheckPassword(user, password string) bool {
+	if password == "" {
+		return false
+	}
+	_, ok := d.Authenticate(user, password)
+	return ok
+}
+
+// CheckEnable implements cli.Host.
+func (d *Router) CheckEnable(password string) (bool, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.enable == nil {
+		return false, false
+	}
+	return password != "" && d.cfg.enable.check(password), true
+}
+
+// Attach implements cli.Host: it gives the session the lowest free vty.
+func (d *Router) Attach(s *cli.Session) (string, func()) {
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	used := map[int]bool{}
+	for _, si := range d.sessions {
+		used[si.vty] = true
+	}
+	n := 0
+	for used[n] {
+		n++
+	}
+	info := &sessionInfo{line: fmt.Sprintf("vty%d", n), vty: n, since: d.clk.Now()}
+	d.sessions[s] = info
+	return info.line, func() {
+		d.smu.Lock()
+		delete(d.sessions, s)
+		d.smu.Unlock()
+	}
+}
+
+// Sessions returns the attached sessions.
+func (d *Router) Sessions() []*cli.Session {
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	out := make([]*cli.Session, 0, len(d.sessions))
+	for s := range d.sessions {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return d.sessions[out[i]].vty < d.sessions[out[j]].vty })
+	return out
+}
+
+// Log records a syslog message with the device's timestamp in the logging
+// buffer and shows it on every session with terminal monitor.
+func (d *Router) Log(msg string) {
+	d.lmu.Lock()
+	line := msg
+	if !d.tsOff {
+		line = clock.FormatSyslog(d.clk, d.ts) + " " + msg
+	}
+	d.logged++
+	d.logbuf = append(d.logbuf, line)
+	if len(d.logbuf) > 1000 {
+		d.logbuf = d.logbuf[len(d.logbuf)-1000:]
+	}
+	d.lmu.Unlock()
+	d.log.Info("syslog", "device", d.name, "msg", line)
+	for _, s := range d.Sessions() {
+		if s.Monitor() {
+			s.Notify(line)
+		}
+	}
+}
+
+// ExecHeader implements cli.Host: the two lines of `terminal exec prompt
+// timestamp`.
+func (d *Router) ExecHeader() string { return clock.FormatExecTimestamp(d.clk) }
+
+// Reload drops every session and boots again from startup-config.
+func (d *Router) Reload(reason string) error {
+	for _, s := range d.Sessions() {
+		s.Close()
+	}
+	return d.boot(reason)
+}
+
+// FactoryReset erases nvram and boots with the initial configuration.
+func (d *Router) FactoryReset() error {
+	nv, _ := d.store.Device("nvram")
+	for _, f := range []string{"startup-config", "private-config"} {
+		if err := nv.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("device %s: %w", d.name, err)
+		}
+	}
+	return d.Reload("Reload Command")
+}
+
+// Save writes the running configuration to startup-config.
+func (d *Router) Save() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.saveLocked()
+}
+
+func (d *Router) saveLocked() error {
+	nv, _ := d.store.Device("nvram")
+	now := d.clk.Now()
+	if err := nv.WriteFile("startup-config", []byte(d.renderStartup()), 0o644, now); err != nil {
+		return fmt.Errorf("device %s: save: %w", d.name, err)
+	}
+	// private-config holds what must not be readable by others (keys later).
+	if err := nv.WriteFile("private-config", []byte(d.renderPrivate()), 0o600, now); err != nil {
+		return fmt.Errorf("device %s: save: %w", d.name, err)
+	}
+	d.cfg.dirty = false
+	return nil
+}
+
+// Close stops the device's sessions.
+func (d *Router) Close() {
+	for _, s := range d.Sessions() {
+		s.Close()
+	}
+}

@@ -1,0 +1,98 @@
+package device
+
+import (
+	"io"
+	"strings"
+
+	"github.com/GehirnInc/crypt"
+	_ "github.com/GehirnInc/crypt/md5_crypt" // IOS type 5 secrets are MD5-crypt
+)
+
+// secret is a stored credential: an IOS type 5 hash (MD5-crypt) for
+// `secret`, or a reversible type 0/7 password for `password`.
+type secret struct {
+	typ  int    // 0 (clear), 5 (MD5-crypt), 7 (Vigenère)
+	text string // the hash, or the clear/encoded password
+}
+
+// hashSecret turns a clear-text secret into IOS type 5.
+func hashSecret(clear string, rnd io.Reader) secret {
+	salt := make([]byte, 4)
+	_, _ = io.ReadFull(rnd, salt)
+	const alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	for i := range salt {
+		salt[i] = alphabet[int(salt[i])%len(alphabet)]
+	}
+	h, err := crypt.MD5.New().Generate([]byte(clear), []byte("$1$"+string(salt)))
+	if err != nil {
+		// Generate only fails on a malformed salt, which we never make.
+		return secret{typ: 0, text: clear}
+	}
+	return secret{typ: 5, text: h}
+}
+
+func (s secret) check(clear string) bool {
+	switch s.typ {
+	case 5:
+		return crypt.MD5.New().Verify(s.text, []byte(clear)) == nil
+	case 7:
+		dec, ok := decodeType7(s.text)
+		return ok && dec == clear
+	default:
+		return s.text == clear
+	}
+}
+
+// xlat is the key of IOS type 7 password "encryption".
+const xlat = "dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87"
+
+// encodeType7 encodes clear as an IOS type 7 string with seed 2.
+func encodeType7(clear string) string {
+	var b strings.Builder
+	seed := 2
+	b.WriteString("02")
+	for i := 0; i < len(clear); i++ {
+		b.WriteString(strings.ToUpper(hex2(clear[i] ^ xlat[(seed+i)%len(xlat)])))
+	}
+	return b.String()
+}
+
+// decodeType7 decodes an IOS type 7 string.
+func decodeType7(enc string) (string, bool) {
+	if len(enc) < 4 || len(enc)%2 != 0 {
+		return "", false
+	}
+	seed := int(enc[0]-'0')*10 + int(enc[1]-'0')
+	if seed < 0 || seed > 15 {
+		return "", false
+	}
+	var out []byte
+	for i := 2; i+1 < len(enc); i += 2 {
+		v, ok := unhex(enc[i : i+2])
+		if !ok {
+			return "", false
+		}
+		out = append(out, v^xlat[(seed+(i-2)/2)%len(xlat)])
+	}
+	return string(out), true
+}
+
+func hex2(b byte) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[b>>4], digits[b&15]})
+}
+
+func unhex(s string) (byte, bool) {
+	var v byte
+	for _, c := range []byte(strings.ToLower(s)) {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | (c - '0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | (c - 'a' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}

@@ -1,0 +1,337 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
+	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/transport"
+)
+
+// Options configure a running lab.
+type Options struct {
+	StateDir string
+	// Start is the lab clock's start on a new state dir (zero: now). A state
+	// dir that has a saved clock continues from it instead.
+	Start    time.Time
+	Scale    float64 // virtual seconds per real second; 0 means 1
+	BasePort int     // control API; SSH base+1.., telnet base+101.., HTTP base+201.., FTP base+300
+	Host     string  // listen address, default 127.0.0.1
+	Logger   *slog.Logger
+	// Clock, when set, is used instead of a new lab clock (tests pass a fake).
+	Clock *clock.Lab
+}
+
+// Lab is many devices in one process, with their listeners.
+type Lab struct {
+	spec  *Spec
+	opt   Options
+	clock *clock.Lab
+	nodes []*Node
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	servers   []interface{ Close() error }
+	control   *http.Server
+	wg        sync.WaitGroup
+	jumpMu    sync.Mutex // one jump at a time
+}
+
+// Node is one running device and its ports.
+type Node struct {
+	Spec     DeviceSpec
+	Router   *device.Router
+	SSHPort  int
+	Telnet   int
+	HTTPPort int
+}
+
+// ErrPortInUse names a port another program holds.
+type ErrPortInUse struct{ Port int }
+
+func (e *ErrPortInUse) Error() string {
+	return fmt.Sprintf("lab: port %d is already in use (choose another --base-port)", e.Port)
+}
+
+// clockFile holds the lab clock's state in the state dir.
+const clockFile = "clock.json"
+
+// Start boots every device of spec and opens its ports.
+func Start(spec *Spec, opt Options) (*Lab, error) {
+	if opt.BasePort == 0 {
+		opt.BasePort = 2200
+	}
+	if opt.Host == "" {
+		opt.Host = "127.0.0.1"
+	}
+	if opt.Scale == 0 {
+		opt.Scale = 1
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("lab: state dir: %w", err)
+	}
+	l := &Lab{spec: spec, opt: opt, log: log}
+	l.clock = opt.Clock
+	if l.clock == nil {
+		c, err := l.openClock()
+		if err != nil {
+			return nil, err
+		}
+		l.clock = c
+	}
+	// Listen on every port first, so a port in use fails before anything boots.
+	ctl, err := l.listen(opt.BasePort)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	ntp := map[string]bool{}
+	for _, s := range spec.Services {
+		if s.Kind == "ntp" {
+			ntp[s.Address] = true
+		}
+	}
+	for i, ds := range spec.Devices {
+		n := &Node{Spec: ds, SSHPort: opt.BasePort + 1 + i, Telnet: opt.BasePort + 101 + i, HTTPPort: opt.BasePort + 201 + i}
+		r, err := device.New(device.Options{
+			Name:         ds.Name,
+			Platform:     ds.profile,
+			Lab:          l.clock,
+			Dir:          filepath.Join(opt.StateDir, "devices", ds.Name),
+			Initial:      ds.Config,
+			Logger:       log,
+			NTPReachable: func(addr string) bool { return ntp[addr] },
+		})
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		n.Router = r
+		l.nodes = append(l.nodes, n)
+		if err := l.serveNode(n); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	l.serveControl(ctl)
+	return l, nil
+}
+
+// openClock makes the lab clock, continuing a saved one: a restarted lab
+// stays where it stood (see clock.State), whatever --start says.
+func (l *Lab) openClock() (*clock.Lab, error) {
+	path := filepath.Join(l.opt.StateDir, clockFile)
+	c := clock.NewLab(clock.Options{Start: l.opt.Start, Scale: l.opt.Scale, Logger: l.log})
+	err := c.LoadState(path)
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.Is(err, fs.ErrNotExist):
+		if err := c.SaveState(path); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	default:
+		c.Close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+}
+
+func (l *Lab) listen(port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(l.opt.Host, fmt.Sprint(port)))
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") {
+			return nil, &ErrPortInUse{port}
+		}
+		return nil, fmt.Errorf("lab: listen on port %d: %w", port, err)
+	}
+	l.mu.Lock()
+	l.listeners = append(l.listeners, ln)
+	l.mu.Unlock()
+	return ln, nil
+}
+
+// serveNode opens a device's SSH, telnet and HTTP ports.
+func (l *Lab) serveNode(n *Node) error {
+	r := n.Router
+	key, err := transport.LoadOrCreateHostKey(filepath.Join(l.opt.StateDir, "devices", n.Spec.Name, "ssh_host_rsa_key"))
+	if err != nil {
+		return fmt.Errorf("lab: %s: %w", n.Spec.Name, err)
+	}
+	sshLn, err := l.listen(n.SSHPort)
+	if err != nil {
+		return err
+	}
+	telLn, err := l.listen(n.Telnet)
+	if err != nil {
+		return err
+	}
+	httpLn, err := l.listen(n.HTTPPort)
+	if err != nil {
+		return err
+	}
+	handler := func(kind string) transport.HandlerFunc {
+		return func(ctx context.Context, s *transport.Session) {
+			sshOK, telnetOK := r.Transports()
+			if (kind == transport.TransportSSH && !sshOK) || (kind == transport.TransportTelnet && !telnetOK) {
+				_ = s.Close()
+				return
+			}
+			remote := ""
+			if s.RemoteAddr != nil {
+				remote, _, _ = net.SplitHostPort(s.RemoteAddr.String())
+			}
+			status := 0
+			sess := cli.New(r, cli.Conn{
+				RW: s.ReadWriter, User: s.User, Remote: remote, Command: s.Command,
+				Window: s.Window, Close: s.Close,
+			})
+			sess.Serve(ctx)
+			if s.Exit != nil {
+				s.Exit(status)
+			}
+		}
+	}
+	sshSrv := &transport.SSHServer{
+		HostKey: key,
+		Auth: transport.AuthenticatorFunc(func(user, pw string, _ net.Addr) bool {
+			return r.CheckPassword(user, pw)
+		}),
+		Handler: handler(transport.TransportSSH),
+		Logger:  l.log,
+		OnAuthFail: func(user string, remote net.Addr) {
+			host := ""
+			if remote != nil {
+				host, _, _ = net.SplitHostPort(remote.String())
+			}
+			r.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 22] [Reason: Login Authentication Failed]", user, host))
+		},
+	}
+	telSrv := &transport.TelnetServer{Handler: handler(transport.TransportTelnet), Logger: l.log}
+	httpSrv := &http.Server{Handler: httpGate(r), ReadHeaderTimeout: 10 * time.Second}
+	l.mu.Lock()
+	l.servers = append(l.servers, sshSrv, telSrv, httpSrv)
+	l.mu.Unlock()
+	l.goServe(func() error { return sshSrv.Serve(sshLn) })
+	l.goServe(func() error { return telSrv.Serve(telLn) })
+	l.goServe(func() error { return httpSrv.Serve(httpLn) })
+	return nil
+}
+
+// httpGate answers only while `ip http server` is configured; otherwise it
+// drops the connection, as a router with no HTTP server refuses it.
+func httpGate(r *device.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if _, on := r.HTTPPort(); !on {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					_ = c.Close()
+					return
+				}
+			}
+			http.Error(w, "", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Server", "cisco-IOS")
+		r.HTTP().ServeHTTP(w, req)
+	})
+}
+
+func (l *Lab) goServe(f func() error) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, transport.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			l.log.Error("server stopped", "err", err)
+		}
+	}()
+}
+
+// Clock is the lab clock.
+func (l *Lab) Clock() *clock.Lab { return l.clock }
+
+// Nodes are the running devices in lab-file order.
+func (l *Lab) Nodes() []*Node { return l.nodes }
+
+// Node finds a device by name.
+func (l *Lab) Node(name string) *Node {
+	for _, n := range l.nodes {
+		if strings.EqualFold(n.Spec.Name, name) {
+			return n
+		}
+	}
+	return nil
+}
+
+// Table is the table `iosemu run` prints: how to reach each device.
+func (l *Lab) Table() string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEVICE\tPLATFORM\tLAB ADDRESS\tSSH\tTELNET\tHTTP")
+	for _, n := range l.nodes {
+		p := n.Router.Platform()
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\tssh -p %d admin@%s\ttelnet %s %d\t%d\n",
+			n.Spec.Name, p.Name, p.Model, n.Spec.Address, n.SSHPort, l.opt.Host, l.opt.Host, n.Telnet, n.HTTPPort)
+	}
+	for _, s := range l.spec.Services {
+		port := "-"
+		if s.Kind == "ftp" {
+			port = fmt.Sprintf("FTP on %d", l.opt.BasePort+300)
+		}
+		fmt.Fprintf(tw, "%s\tlab service\t%s\t-\t-\t%s\n", s.Name, s.Address, port)
+	}
+	_ = tw.Flush()
+	return b.String()
+}
+
+// SaveClock writes the clock state to the state dir.
+func (l *Lab) SaveClock() error {
+	return l.clock.SaveState(filepath.Join(l.opt.StateDir, clockFile))
+}
+
+// Close stops every listener and session, and saves the clock.
+func (l *Lab) Close() error {
+	l.mu.Lock()
+	servers, listeners := l.servers, l.listeners
+	l.servers, l.listeners = nil, nil
+	l.mu.Unlock()
+	if l.control != nil {
+		_ = l.control.Close()
+	}
+	for _, s := range servers {
+		_ = s.Close()
+	}
+	for _, ln := range listeners {
+		_ = ln.Close()
+	}
+	for _, n := range l.nodes {
+		n.Router.Close()
+	}
+	l.wg.Wait()
+	var err error
+	if l.clock != nil && l.opt.Clock == nil {
+		err = l.SaveClock()
+		l.clock.Close()
+	}
+	return err
+}

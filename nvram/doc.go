@@ -1,0 +1,19 @@
+// Package nvram is the file-backed storage of one emulated router: its
+// nvram:, flash: and bootflash: file systems, each a directory on the host.
+//
+// The layout follows the spirit of micromdm/scep's file depot: a small API over
+// plain files that an operator can inspect with ls and cat.
+//
+//	STATE/devices/Root-CA/          the Store (0700)
+//	STATE/devices/Root-CA/nvram/    one directory per device (0700)
+//	STATE/devices/Root-CA/nvram.index   creation indexes shown by `dir`
+//
+// Every write is atomic (temporary file in the same directory, fsync, rename,
+// fsync of the directory), so a crash or kill -9 leaves either the old or the
+// new content, never a truncated file. Leftover temporary files are removed by
+// Open. File modification times are set to the device's virtual time, so `dir`
+// shows device time rather than wall time.
+//
+// Paths are relative to the device; absolute paths and ".." are rejected with
+// an error.
+package nvram

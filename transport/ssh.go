@@ -1,0 +1,330 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Defaults for [SSHServer].
+const (
+	DefaultSSHVersion       = "SSH-2.0-Cisco-1.25" // what IOS announces
+	DefaultMaxAuthTries     = 3                    // IOS "ip ssh authentication-retries 3"
+	DefaultHandshakeTimeout = 120 * time.Second    // IOS "ip ssh time-out 120"
+)
+
+// SSH algorithm lists. They are wide on purpose: OpenSSH 9, old paramiko 2.x
+// (ansible, netmiko) and Go x/crypto clients all pick from their own
+// preference order, and IOS itself still offers the SHA-1 and CBC algorithms.
+var (
+	sshKeyExchanges = []string{
+		ssh.KeyExchangeMLKEM768X25519,
+		ssh.KeyExchangeCurve25519,
+		ssh.KeyExchangeECDHP256,
+		ssh.KeyExchangeECDHP384,
+		ssh.KeyExchangeECDHP521,
+		ssh.KeyExchangeDHGEXSHA256,
+		ssh.KeyExchangeDH16SHA512,
+		ssh.KeyExchangeDH14SHA256,
+		ssh.InsecureKeyExchangeDH14SHA1,
+		ssh.InsecureKeyExchangeDHGEXSHA1,
+		ssh.InsecureKeyExchangeDH1SHA1,
+	}
+	sshCiphers = []string{
+		ssh.CipherAES128GCM,
+		ssh.CipherAES256GCM,
+		ssh.CipherChaCha20Poly1305,
+		ssh.CipherAES128CTR,
+		ssh.CipherAES192CTR,
+		ssh.CipherAES256CTR,
+		ssh.InsecureCipherAES128CBC,
+		ssh.InsecureCipherTripleDESCBC,
+	}
+	sshMACs = []string{
+		ssh.HMACSHA256ETM,
+		ssh.HMACSHA512ETM,
+		ssh.HMACSHA256,
+		ssh.HMACSHA512,
+		ssh.HMACSHA1,
+		ssh.InsecureHMACSHA196,
+	}
+)
+
+// SSHServer serves SSH sessions. The host key is offered as rsa-sha2-256,
+// rsa-sha2-512 and ssh-rsa (SHA-1, for old paramiko). Only password and
+// keyboard-interactive authentication are accepted.
+type SSHServer struct {
+	HostKey ssh.Signer    // required
+	Auth    Authenticator // required: no access without credentials
+	Handler Handler       // required
+	Banner  string        // optional, sent before authentication
+	Version string        // server version string, default DefaultSSHVersion
+	Logger  *slog.Logger  // discards by default
+	// MaxAuthTries is the number of failed authentications before the
+	// server disconnects; 0 means DefaultMaxAuthTries.
+	MaxAuthTries int
+	// OnAuthFail is called after each failed password (for the device's
+	// %SEC_LOGIN-4-LOGIN_FAILED line).
+	OnAuthFail func(user string, remote net.Addr)
+	// HandshakeTimeout bounds key exchange plus authentication; 0 means
+	// DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+
+	set connSet
+}
+
+// Serve accepts connections on l until Close; it then returns
+// ErrServerClosed. It closes l.
+func (s *SSHServer) Serve(l net.Listener) error {
+	switch {
+	case s.HostKey == nil:
+		return errors.New("transport: ssh: no host key")
+	case s.Auth == nil:
+		return errors.New("transport: ssh: no authenticator")
+	case s.Handler == nil:
+		return errors.New("transport: ssh: no handler")
+	}
+	cfg := s.config()
+	return serve(l, &s.set, func(ctx context.Context, c net.Conn) { s.handleConn(ctx, cfg, c) })
+}
+
+// Close closes the listeners and every connection. Handlers see their
+// contexts cancelled.
+func (s *SSHServer) Close() error { return s.set.close() }
+
+func (s *SSHServer) logger() *slog.Logger { return loggerOrDiscard(s.Logger) }
+
+func (s *SSHServer) config() *ssh.ServerConfig {
+	maxTries := s.MaxAuthTries
+	if maxTries == 0 {
+		maxTries = DefaultMaxAuthTries
+	}
+	version := s.Version
+	if version == "" {
+		version = DefaultSSHVersion
+	}
+	check := func(c ssh.ConnMetadata, password string) (*ssh.Permissions, error) {
+		if s.Auth.CheckPassword(c.User(), password, c.RemoteAddr()) {
+			return nil, nil
+		}
+		s.logger().Info("ssh authentication failed", "user", c.User(), "remote", c.RemoteAddr())
+		if s.OnAuthFail != nil {
+			s.OnAuthFail(c.User(), c.RemoteAddr())
+		}
+		return nil, errors.New("transport: ssh: authentication failed")
+	}
+	cfg := &ssh.ServerConfig{
+		Config: ssh.Config{
+			KeyExchanges: sshKeyExchanges,
+			Ciphers:      sshCiphers,
+			MACs:         sshMACs,
+		},
+		MaxAuthTries:  maxTries,
+		ServerVersion: version,
+		PasswordCallback: func(c ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+			return check(c, string(password))
+		},
+		KeyboardInteractiveCallback: func(c ssh.ConnMetadata, challenge ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			answers, err := challenge("", "", []string{"Password: "}, []bool{false})
+			if err != nil {
+				return nil, fmt.Errorf("transport: ssh: keyboard-interactive: %w", err)
+			}
+			if len(answers) != 1 {
+				return nil, errors.New("transport: ssh: keyboard-interactive: expected one answer")
+			}
+			return check(c, answers[0])
+		},
+	}
+	if s.Banner != "" {
+		banner := s.Banner
+		cfg.BannerCallback = func(ssh.ConnMetadata) string { return banner }
+	}
+	cfg.AddHostKey(s.HostKey)
+	return cfg
+}
+
+// serve is the accept loop shared by both servers.
+func serve(l net.Listener, set *connSet, handle func(context.Context, net.Conn)) error {
+	ctx, ok := set.addListener(l)
+	if !ok {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer set.removeListener(l)
+	defer l.Close()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if set.isClosed() {
+				return ErrServerClosed
+			}
+			return fmt.Errorf("transport: accept: %w", err)
+		}
+		if !set.add(c) {
+			c.Close()
+			return ErrServerClosed
+		}
+		go func() {
+			defer set.remove(c)
+			defer c.Close()
+			handle(ctx, c)
+		}()
+	}
+}
+
+func (s *SSHServer) handleConn(ctx context.Context, cfg *ssh.ServerConfig, c net.Conn) {
+	log := s.logger().With("remote", c.RemoteAddr())
+	timeout := s.HandshakeTimeout
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	c.SetDeadline(time.Now().Add(timeout)) // wall-clock-ok: network handshake deadline
+	sc, chans, reqs, err := ssh.NewServerConn(c, cfg)
+	if err != nil {
+		log.Debug("ssh handshake failed", "err", err)
+		return
+	}
+	c.SetDeadline(time.Time{})
+	defer sc.Close()
+	log = log.With("user", sc.User())
+	log.Info("ssh connection")
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go ssh.DiscardRequests(reqs)
+	go func() {
+		// Wait returns when the connection ends; then every session's
+		// context is cancelled.
+		sc.Wait()
+		cancel()
+	}()
+
+	var wg sync.WaitGroup
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.Prohibited, "only session channels are supported")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			log.Debug("ssh channel accept failed", "err", err)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveChannel(ctx, log, sc, ch, creqs)
+		}()
+	}
+	cancel()
+	wg.Wait()
+}
+
+// sshSession is the per-channel state behind a Session.
+type sshSession struct {
+	ch      ssh.Channel
+	status  atomic.Int32
+	endOnce sync.Once
+	started bool
+	win     *window
+}
+
+// end sends the exit status and closes the channel, once.
+func (ss *sshSession) end() error {
+	var err error
+	ss.endOnce.Do(func() {
+		st := ssh.Marshal(struct{ Status uint32 }{uint32(ss.status.Load())})
+		if _, e := ss.ch.SendRequest("exit-status", false, st); e != nil && !errors.Is(e, net.ErrClosed) {
+			err = fmt.Errorf("transport: ssh: exit-status: %w", e)
+		}
+		ss.ch.Close()
+	})
+	return err
+}
+
+func (s *SSHServer) serveChannel(ctx context.Context, log *slog.Logger, sc *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ss := &sshSession{ch: ch, win: newWindow()}
+	var term string
+	done := make(chan struct{})
+	for req := range reqs {
+		ok := false
+		var start func()
+		switch req.Type {
+		case "pty-req":
+			var p struct {
+				Term                 string
+				Cols, Rows, PxW, PxH uint32
+				Modes                string
+			}
+			if err := ssh.Unmarshal(req.Payload, &p); err == nil && !ss.started {
+				term = p.Term
+				ss.win.set(int(p.Cols), int(p.Rows))
+				ok = true
+			}
+		case "window-change":
+			var p struct{ Cols, Rows, PxW, PxH uint32 }
+			if err := ssh.Unmarshal(req.Payload, &p); err == nil {
+				ss.win.set(int(p.Cols), int(p.Rows))
+				ok = true
+			}
+		case "env":
+			ok = true // accepted and ignored
+		case "shell", "exec":
+			if ss.started {
+				break
+			}
+			var command string
+			if req.Type == "exec" {
+				var p struct{ Command string }
+				if err := ssh.Unmarshal(req.Payload, &p); err != nil {
+					break
+				}
+				command = p.Command
+			}
+			ss.started = true
+			ok = true
+			sess := &Session{
+				ReadWriter: ch,
+				User:       sc.User(),
+				RemoteAddr: sc.RemoteAddr(),
+				Transport:  TransportSSH,
+				Term:       term,
+				Command:    command,
+				Window:     ss.win.get,
+				Resized:    ss.win.resized,
+				Close:      ss.end,
+				Exit:       func(status int) { ss.status.Store(int32(status)) },
+			}
+			log.Debug("ssh session", "type", req.Type, "command", command, "term", term)
+			start = func() {
+				go func() {
+					defer close(done)
+					defer ss.end()
+					s.Handler.ServeSession(ctx, sess)
+				}()
+			}
+		}
+		if req.WantReply {
+			req.Reply(ok, nil)
+		}
+		if start != nil {
+			// Started after the reply so that no output precedes it.
+			start()
+		}
+	}
+	// The channel is closed (by the client, by end, or with the
+	// connection): stop the handler and wait for it.
+	cancel()
+	if ss.started {
+		<-done
+	}
+}
