@@ -177,6 +177,14 @@ func (d *Router) AddSection(order int, write func(w *strings.Builder)) {
 // boot resets the configuration to defaults and applies startup-config (or
 // the initial config on a new device).
 func (d *Router) boot(reason string) error {
+	// The clock's configuration (zone, summer time, NTP, calendar-valid)
+	// comes from the configuration being booted; the time itself carries on.
+	d.clk.ClearTimezone()
+	d.clk.ClearSummerTime()
+	d.clk.SetCalendarValid(false)
+	for _, s := range d.clk.NTPServers() {
+		d.clk.RemoveNTPServer(s)
+	}
 	d.mu.Lock()
 	d.cfg = defaultConfig(d)
 	d.booted = d.clk.Now()

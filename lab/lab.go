@@ -125,6 +125,9 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+		// The lab's NTP service has been running all along: a device that
+		// points at it starts synchronised, as the seeds' prerequisites say.
+		r.Clock().SyncNow()
 		n.Router = r
 		l.nodes = append(l.nodes, n)
 		if err := l.serveNode(n); err != nil {

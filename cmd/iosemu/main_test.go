@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// These tests drive the real binary: build it, run a lab, talk to it with
+// an SSH client and with `iosemu ctl`, kill -9 it, and start it again.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "iosemu-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "iosemu")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeBase(t *testing.T) int {
+	t.Helper()
+	for base := 30000 + int(time.Now().UnixNano()%1000)*20; base < 60000; base += 41 { // wall-clock-ok: random start
+		ok := true
+		for _, p := range []int{base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 101, base + 102, base + 103,
+			base + 104, base + 105, base + 201, base + 202, base + 203, base + 204, base + 205} {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				ok = false
+				break
+			}
+			ln.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free ports")
+	return 0
+}
+
+type labProc struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	base int
+}
+
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runLab starts `iosemu run` and waits for its control API.
+func runLab(t *testing.T, state string, base int, args ...string) *labProc {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"run", "--state", state, "--base-port", fmt.Sprint(base)}, args...)...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &labProc{cmd: cmd, out: out, base: base}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second) // wall-clock-ok: waiting for a child process
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/devices", base))
+		if err == nil {
+			resp.Body.Close()
+			if strings.Contains(out.String(), "Ctrl-C stops the lab") {
+				return p
+			}
+		}
+		if time.Now().After(deadline) { // wall-clock-ok
+			t.Fatalf("lab did not come up: %v\n%s", err, out.String())
+		}
+		time.Sleep(50 * time.Millisecond) // wall-clock-ok: polling a child process's port
+	}
+}
+
+func sshConfig(hostKey *ssh.PublicKey) *ssh.ClientConfig {
+	return &ssh.ClientConfig{
+		User: "admin",
+		Auth: []ssh.AuthMethod{ssh.Password("cisco")},
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			if hostKey != nil {
+				*hostKey = key
+			}
+			return nil
+		},
+		Timeout: 10 * time.Second,
+	}
+}
+
+// sshExec runs one exec-request command.
+func sshExec(t *testing.T, port int, command string, hostKey *ssh.PublicKey) string {
+	t.Helper()
+	c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), sshConfig(hostKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.CombinedOutput(command)
+	if err != nil {
+		t.Fatalf("ssh %q: %v\n%s", command, err, out)
+	}
+	return strings.ReplaceAll(string(out), "\r", "")
+}
+
+// sshShell types lines into an interactive shell and returns the screen.
+func sshShell(t *testing.T, port int, lines ...string) string {
+	t.Helper()
+	c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), sshConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.RequestPty("vt100", 24, 80, ssh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s.Stdout = &out
+	s.Stdin = strings.NewReader(strings.Join(lines, "\r") + "\r")
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatalf("shell did not end\n%s", out.String())
+	}
+	return strings.ReplaceAll(out.String(), "\r", "")
+}
+
+func ctl(t *testing.T, base int, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(binary, append([]string{"ctl", "--base-port", fmt.Sprint(base)}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("iosemu ctl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestSeedLabClockSaveKillRestart is the issue's end-to-end story: the seed
+// lab at the seeds' start time, a 639-day jump, write memory, kill -9, and a
+// restart that keeps what was saved (and the clock, and the host key) and
+// loses what was not.
+func TestSeedLabClockSaveKillRestart(t *testing.T) {
+	state := t.TempDir()
+	base := freeBase(t)
+	p := runLab(t, state, base, "--start", "2015-10-09T13:14:16+01:00")
+	for _, want := range []string{"Root-CA", "spoke-4", fmt.Sprintf("ssh -p %d admin@127.0.0.1", base+1), "CSR1000V"} {
+		if !strings.Contains(p.out.String(), want) {
+			t.Errorf("start-up table lacks %q:\n%s", want, p.out.String())
+		}
+	}
+	rootCA := base + 1
+	var key1 ssh.PublicKey
+	clk := sshExec(t, rootCA, "show clock", &key1)
+	if !regexp.MustCompile(`^13:14:1\d\.\d{3} CET Fri Oct 9 2015\n$`).MatchString(clk) {
+		t.Errorf("show clock at start = %q", clk)
+	}
+	if out := ctl(t, base, "clock", "advance", "639d"); !strings.Contains(out, "2017-07-") {
+		t.Errorf("ctl clock advance: %s", out)
+	}
+	if clk := sshExec(t, rootCA, "show clock", nil); !regexp.MustCompile(`^13:14:\d\d\.\d{3} CET Sun Jul 9 2017\n$`).MatchString(clk) {
+		t.Errorf("show clock after 639d = %q", clk)
+	}
+	screen := sshShell(t, rootCA, "configure terminal", "hostname SAVED-CA", "end", "write memory",
+		"configure terminal", "ip domain name unsaved.example", "end", "exit")
+	if !strings.Contains(screen, "[OK]") {
+		t.Fatalf("write memory did not say [OK]:\n%s", screen)
+	}
+	if run := sshExec(t, rootCA, "show running-config", nil); !strings.Contains(run, "ip domain name unsaved.example") {
+		t.Fatalf("unsaved change missing from running-config")
+	}
+
+	// kill -9: no chance to save anything on the way out.
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+
+	runLab(t, state, base)
+	var key2 ssh.PublicKey
+	run := sshExec(t, rootCA, "show running-config", &key2)
+	if !strings.Contains(run, "hostname SAVED-CA") {
+		t.Errorf("saved hostname lost after kill -9:\n%s", run)
+	}
+	if strings.Contains(run, "unsaved.example") {
+		t.Errorf("unsaved change survived a restart")
+	}
+	if !bytes.Equal(key1.Marshal(), key2.Marshal()) {
+		t.Errorf("SSH host key changed across a restart")
+	}
+	if clk := sshExec(t, rootCA, "show clock", nil); !strings.Contains(clk, "Jul 9 2017") {
+		t.Errorf("restarted lab lost its time: %q", clk)
+	}
+	if fi, err := os.Stat(filepath.Join(state, "devices", "Root-CA", "ssh_host_rsa_key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("host key file: %v %v", fi, err)
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--lab", "/nonexistent.yaml"}, 1, "/nonexistent.yaml"},
+		{[]string{"run", "--start", "yesterday"}, 2, "not an RFC 3339 time"},
+		{[]string{"run", "--time-scale", "0"}, 2, "--time-scale must be positive"},
+		{[]string{"ctl", "--addr", "127.0.0.1:1", "clock"}, 1, "no lab running at 127.0.0.1:1"},
+		{[]string{"ctl", "clock", "advance", "5y"}, 2, "unknown unit"},
+		{[]string{"ctl", "clock", "set", "soon"}, 2, "not an RFC 3339 time"},
+		{[]string{"version"}, 0, "iosemu "},
+		{[]string{"--help"}, 0, "Usage:"},
+	} {
+		cmd := exec.Command(binary, tc.args...)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != tc.code || !strings.Contains(string(out), tc.want) {
+			t.Errorf("iosemu %v: exit %d %q; want exit %d containing %q", tc.args, code, out, tc.code, tc.want)
+		}
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	base := freeBase(t)
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	out, err := exec.Command(binary, "run", "--state", t.TempDir(), "--base-port", fmt.Sprint(base)).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), fmt.Sprintf("port %d is already in use", base+2)) {
+		t.Errorf("run with a busy port: %v %s", err, out)
+	}
+}
