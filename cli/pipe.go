@@ -49,12 +49,13 @@ func splitPipe(line string) (cmd, rest string, off int) {
 
 // compileRegexp turns an IOS regular expression into a Go one. IOS uses
 // POSIX-like syntax with '_' meaning a delimiter (start, end, space, comma,
-// braces, parentheses).
+// braces, parentheses); it also matches a literal underscore, so that the
+// everyday `| include CONFIG_I` finds %SYS-5-CONFIG_I.
 func compileRegexp(expr string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	for _, r := range expr {
 		if r == '_' {
-			b.WriteString(`(?:^|$|[ ,{}()])`)
+			b.WriteString(`(?:^|$|[ ,{}()_])`)
 			continue
 		}
 		b.WriteRune(r)
