@@ -91,7 +91,7 @@ func (s *Session) runLine(line string) {
 		return
 	}
 	if t.mode == parser.Exec && s.timestampOn() {
-		s.out.WriteString(s.host.ExecHeader() + "\n")
+		s.out.WriteString(s.host.ExecHeader() + "\n\n")
 	}
 	start := s.out.Len()
 	if m != s.mode && !t.do {

@@ -36,9 +36,9 @@ func (d *Router) registerClock(r *cli.Registry) {
 				}
 			}},
 		cmd{Syntax: "show ntp status", Help: cli.HelpShow + "\nNetwork time protocol\nNTP status",
-			Handler: func(s *cli.Session, _ parser.Args) { s.Printf("%s", clock.FormatShowNTPStatus(d.clk)) }},
+			Handler: func(s *cli.Session, _ parser.Args) { s.Println(clock.FormatShowNTPStatus(d.clk)) }},
 		cmd{Syntax: "show ntp associations", Help: cli.HelpShow + "\nNetwork time protocol\nNTP associations",
-			Handler: func(s *cli.Session, _ parser.Args) { s.Printf("%s", clock.FormatShowNTPAssociations(d.clk)) }},
+			Handler: func(s *cli.Session, _ parser.Args) { s.Println(clock.FormatShowNTPAssociations(d.clk)) }},
 	)
 	if hasCal {
 		r.Install(parser.Exec,
