@@ -136,6 +136,16 @@ func New(opt Options) (*Router, error) {
 	if d.rand == nil {
 		d.rand = crand.Reader
 	}
+	// A router's flash holds its system image.
+	if img := p.Image; img != "" {
+		if fsName, file, ok := strings.Cut(img, ":"); ok {
+			if fl, ok := store.Device(fsName); ok {
+				if err := fl.Placeholder(file, p.ImageSize, d.clk.Now()); err != nil {
+					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+				}
+			}
+		}
+	}
 	d.buildRegistry()
 	if err := d.boot("power-on"); err != nil {
 		return nil, err

@@ -176,6 +176,41 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 	return nil
 }
 
+// Placeholder creates name as a sparse file of size bytes if it does not
+// exist: the system image a router's flash holds, which `dir` lists at its
+// real size without taking disk space. An existing file is left alone.
+func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
+	p, err := f.cleanPath(name)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	file, err := f.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("nvram: create %s:%s: %w", f.name, p, err)
+	}
+	err = file.Truncate(size)
+	if err == nil {
+		err = file.Sync()
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = f.root.Remove(p)
+		return fmt.Errorf("nvram: create %s:%s: %w", f.name, p, err)
+	}
+	if !mtime.IsZero() {
+		_ = f.root.Chtimes(p, mtime, mtime)
+	}
+	f.assignLocked(p)
+	return f.saveIndexLocked()
+}
+
 // Mkdir creates directory name (0700) with the given modification time.
 func (f *FS) Mkdir(name string, mtime time.Time) error {
 	p, err := f.cleanPath(name)
