@@ -84,6 +84,9 @@ type Router struct {
 
 	http *httpMux
 
+	bootMu sync.Mutex
+	ready  chan struct{} // closed when the device has booted
+
 	// Read by sessions outside the lock (prompts, unknown-word lookups).
 	hostname     atomic.Value // string
 	domainLookup atomic.Bool
@@ -147,9 +150,11 @@ func New(opt Options) (*Router, error) {
 		}
 	}
 	d.buildRegistry()
+	d.ready = make(chan struct{})
 	if err := d.boot("power-on"); err != nil {
 		return nil, err
 	}
+	close(d.ready)
 	return d, nil
 }
 
@@ -403,8 +408,26 @@ func (d *Router) Log(msg string) {
 // timestamp`.
 func (d *Router) ExecHeader() string { return clock.FormatExecTimestamp(d.clk) }
 
+// Ready is closed when the device has finished booting (after New, and
+// again after each reload).
+func (d *Router) Ready() <-chan struct{} {
+	d.bootMu.Lock()
+	defer d.bootMu.Unlock()
+	return d.ready
+}
+
 // Reload drops every session and boots again from startup-config.
 func (d *Router) Reload(reason string) error {
+	d.bootMu.Lock()
+	ready := d.ready
+	select {
+	case <-ready:
+		ready = make(chan struct{})
+		d.ready = ready
+	default: // a reload already announced by the reload command
+	}
+	d.bootMu.Unlock()
+	defer close(ready)
 	for _, s := range d.Sessions() {
 		s.Close()
 	}

@@ -347,7 +347,11 @@ func (d *Router) reloadCmd(s *cli.Session, _ parser.Args) {
 	}
 	d.Log(fmt.Sprintf("%%SYS-5-RELOAD: Reload requested by %s on %s. Reload Reason: Reload Command.", s.User(), s.Line()))
 	// Booting applies the configuration through sessions that need the
-	// device lock, which this command holds: reboot once it returns.
+	// device lock, which this command holds: reboot once it returns. Ready
+	// stops answering until the boot is over.
+	d.bootMu.Lock()
+	d.ready = make(chan struct{})
+	d.bootMu.Unlock()
 	go func() {
 		if err := d.Reload("Reload Command"); err != nil {
 			d.log.Error("reload failed", "device", d.name, "err", err)

@@ -1,0 +1,38 @@
+package device_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iosemu/iosemu/clock"
+)
+
+func TestReloadBootsFromStartupConfig(t *testing.T) {
+	lab := clock.NewFake(start)
+	r := newRouter(t, "ISR-4K", lab, false, "")
+	out := session(t, r, "configure terminal", "hostname UNSAVED", "end", "reload", "no", "")
+	for _, want := range []string{"System configuration has been modified. Save? [yes/no]: no", "Proceed with reload? [confirm]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("reload dialog lacks %q:\n%s", want, out)
+		}
+	}
+	select {
+	case <-r.Ready():
+	case <-time.After(10 * time.Second): // wall-clock-ok: a reload that never ends fails the test
+		t.Fatal("the router did not boot again")
+	}
+	if h := r.Hostname(); h != "R1" {
+		t.Errorf("after reload hostname = %q, want the saved R1", h)
+	}
+	out = session(t, r, "show version | include reason|uptime", "show logging | include RELOAD")
+	if !strings.Contains(out, "Last reload reason: Reload Command") {
+		t.Errorf("show version after reload:\n%s", out)
+	}
+
+	// Declining the confirmation keeps the router up.
+	out = session(t, r, "reload", "n", "show privilege")
+	if !strings.Contains(out, "Current privilege level is 15") {
+		t.Errorf("declined reload:\n%s", out)
+	}
+}
