@@ -183,7 +183,13 @@ func (d *Router) writeCore(w *strings.Builder) {
 func (d *Router) writeHeader(w *strings.Builder) {
 	w.WriteString("!\n")
 	if !d.changed.IsZero() {
-		fmt.Fprintf(w, "! Last configuration change at %s by %s\n!\n", d.formatConfigTime(d.changed), d.changeBy)
+		fmt.Fprintf(w, "! Last configuration change at %s by %s\n", d.formatConfigTime(d.changed), d.changeBy)
+	}
+	if !d.saved.IsZero() {
+		fmt.Fprintf(w, "! NVRAM config last updated at %s by %s\n", d.formatConfigTime(d.saved), d.savedBy)
+	}
+	if !d.changed.IsZero() || !d.saved.IsZero() {
+		w.WriteString("!\n")
 	}
 	fmt.Fprintf(w, "version %s\n", majorVersion(d.profile.Version))
 }

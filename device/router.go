@@ -72,6 +72,8 @@ type Router struct {
 	reason    string    // last reload reason
 	changed   time.Time
 	changeBy  string
+	saved     time.Time // last write memory, for the running-config header
+	savedBy   string
 
 	smu      sync.Mutex // guards sessions
 	sessions map[*cli.Session]*sessionInfo
@@ -220,7 +222,7 @@ func (d *Router) boot(reason string) error {
 	}
 	if first {
 		d.mu.Lock()
-		err := d.saveLocked()
+		err := d.saveLocked("")
 		d.mu.Unlock()
 		if err != nil {
 			return err
@@ -228,6 +230,7 @@ func (d *Router) boot(reason string) error {
 	}
 	d.mu.Lock()
 	d.changed, d.changeBy = time.Time{}, ""
+	d.saved, d.savedBy = time.Time{}, ""
 	d.cfg.dirty = false
 	d.mu.Unlock()
 	d.Log("%SYS-5-RESTART: System restarted --")
@@ -449,12 +452,15 @@ func (d *Router) FactoryReset() error {
 func (d *Router) Save() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.saveLocked()
+	return d.saveLocked("console")
 }
 
-func (d *Router) saveLocked() error {
+func (d *Router) saveLocked(by string) error {
 	nv, _ := d.store.Device("nvram")
 	now := d.clk.Now()
+	if by != "" {
+		d.saved, d.savedBy = now, by
+	}
 	if err := nv.WriteFile("startup-config", []byte(d.renderStartup()), 0o644, now); err != nil {
 		return fmt.Errorf("device %s: save: %w", d.name, err)
 	}

@@ -262,7 +262,7 @@ func (d *Router) showStartup(s *cli.Session, _ parser.Args) {
 
 func (d *Router) writeMemory(s *cli.Session, _ parser.Args) {
 	s.Println("Building configuration...")
-	if err := d.saveLocked(); err != nil {
+	if err := d.saveLocked(s.User()); err != nil {
 		s.Error("%% Error opening nvram:startup-config (%v)", err)
 		return
 	}
@@ -279,7 +279,7 @@ func (d *Router) copyRunStart(s *cli.Session, _ parser.Args) {
 		return
 	}
 	s.Println("Building configuration...")
-	if err := d.saveLocked(); err != nil {
+	if err := d.saveLocked(s.User()); err != nil {
 		s.Error("%% Error opening nvram:startup-config (%v)", err)
 		return
 	}
@@ -329,7 +329,7 @@ func (d *Router) reloadCmd(s *cli.Session, _ parser.Args) {
 			}
 			if ans != "" && strings.HasPrefix("yes", ans) {
 				s.Println("Building configuration...")
-				if err := d.saveLocked(); err != nil {
+				if err := d.saveLocked(s.User()); err != nil {
 					s.Error("%% Error opening nvram:startup-config (%v)", err)
 					return
 				}
