@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"strings"
 )
@@ -158,8 +157,6 @@ func (h *history) add(line string) {
 		h.lines = h.lines[len(h.lines)-h.size:]
 	}
 }
-
-var errClosed = errors.New("cli: session closed")
 
 // readLine shows prompt followed by initial text and edits a line until
 // Enter, Ctrl-Z or Ctrl-C. '?' and TAB go to the help and complete callbacks

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/iosemu/iosemu/parser"
 )
@@ -84,9 +85,9 @@ type Session struct {
 
 	out      bytes.Buffer // the running command's output
 	headless bool
-	closed   bool
-	locked   bool     // the host lock is held (a command is running)
-	errs     []string // headless: errors seen (for config loading)
+	closed   atomic.Bool // set by Close, from any goroutine (reload, the transport)
+	locked   bool        // the host lock is held (a command is running)
+	errs     []string    // headless: errors seen (for config loading)
 }
 
 type frame struct {
@@ -287,7 +288,7 @@ func (s *Session) Confirm(prompt string) bool {
 
 // Close ends the session (logout, reload).
 func (s *Session) Close() {
-	s.closed = true
+	s.closed.Store(true)
 	if s.conn.Close != nil {
 		_ = s.conn.Close()
 	}
@@ -325,7 +326,7 @@ func (s *Session) Serve(ctx context.Context) {
 	stop := context.AfterFunc(ctx, s.Close)
 	defer stop()
 	s.write("\n")
-	for !s.closed {
+	for !s.closed.Load() {
 		text, ev, err := s.ed.readLine(s.Prompt(), "", true)
 		if err != nil {
 			return
