@@ -62,9 +62,9 @@ func Register(r *Registry) {
 		parser.Command[Handler]{Syntax: "terminal width (0-512)$n", Help: HelpTerminal + "\nSet width of the display terminal\nNumber of characters on a screen line",
 			Handler: func(s *Session, a parser.Args) { s.width = a.Int("n") }},
 		parser.Command[Handler]{Syntax: "terminal monitor", Help: HelpTerminal + "\nCopy debug output to the current terminal line",
-			Handler: func(s *Session, _ parser.Args) { s.monitor = true }},
+			Handler: func(s *Session, _ parser.Args) { s.monitor.Store(true) }},
 		parser.Command[Handler]{Syntax: "terminal no monitor", Help: HelpTerminal + "\nNegate a command or set its defaults\nCopy debug output to the current terminal line",
-			Handler: func(s *Session, _ parser.Args) { s.monitor = false }},
+			Handler: func(s *Session, _ parser.Args) { s.monitor.Store(false) }},
 		parser.Command[Handler]{Syntax: "terminal exec prompt timestamp", Help: HelpTerminal + "\nConfigure EXEC\nEXEC prompt\nEnable timestamps",
 			Handler: func(s *Session, _ parser.Args) { s.timestamp = true }},
 		parser.Command[Handler]{Syntax: "terminal no exec prompt timestamp", Help: HelpTerminal + "\nNegate a command or set its defaults\nConfigure EXEC\nEXEC prompt\nEnable timestamps",
@@ -134,7 +134,7 @@ func showTerminal(s *Session, _ parser.Args) {
 	s.Printf("Status: PSI Enabled, Ready, Active, Automore On\n")
 	s.Printf("Capabilities: none\n")
 	mon := "off"
-	if s.monitor {
+	if s.monitor.Load() {
 		mon = "on"
 	}
 	s.Printf("Terminal monitor is %s\n", mon)

@@ -79,7 +79,7 @@ type Session struct {
 
 	length, width int
 	lengthSet     bool
-	monitor       bool
+	monitor       atomic.Bool // read by the device when it logs
 	timestamp     bool
 	hist          history
 
@@ -156,7 +156,7 @@ func (s *Session) Mode() *parser.Mode { return s.mode }
 func (s *Session) Context() any { return s.ctx }
 
 // Monitor reports whether `terminal monitor` is on.
-func (s *Session) Monitor() bool { return s.monitor }
+func (s *Session) Monitor() bool { return s.monitor.Load() }
 
 // Headless reports whether the session has no terminal (config loading).
 func (s *Session) Headless() bool { return s.headless }

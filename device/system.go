@@ -365,6 +365,7 @@ func (d *Router) showVersion(s *cli.Session, _ parser.Args) {
 
 func (d *Router) showUsers(s *cli.Session, _ parser.Args) {
 	s.Println("    Line       User       Host(s)              Idle       Location")
+	s.Printf("%s%3d %-9s %-10s %-20s %-8s \n", " ", 0, "con 0", "", "idle", "00:00:00")
 	for _, o := range d.Sessions() {
 		mark := " "
 		if o == s {
@@ -376,7 +377,7 @@ func (d *Router) showUsers(s *cli.Session, _ parser.Args) {
 		if info == nil {
 			continue
 		}
-		s.Printf("%s%3d vty %-4d %-10s %-20s %-10s %s\n", mark, 866+info.vty, info.vty, o.User(), "idle", "00:00:00", o.Remote())
+		s.Printf("%s%3d %-9s %-10s %-20s %-8s %s\n", mark, d.firstVTY()+info.vty, fmt.Sprintf("vty %d", info.vty), o.User(), "idle", "00:00:00", o.Remote())
 	}
 	s.Println("")
 	s.Println("  Interface    User               Mode         Idle     Peer Address")
@@ -424,4 +425,13 @@ func (d *Router) versionState() platforms.VersionState {
 		ConfigRegister:   d.profile.ConfigRegister,
 		Now:              now,
 	}
+}
+
+// firstVTY is the absolute line number of vty 0: after con 0 and aux 0 on
+// the platforms that have an aux port (the CSR 1000V has none).
+func (d *Router) firstVTY() int {
+	if d.profile.Name == "CSR1k" {
+		return 1
+	}
+	return 2
 }

@@ -1,0 +1,58 @@
+package device_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
+)
+
+// chanWriter hands every write to the test.
+type chanWriter chan string
+
+func (c chanWriter) Write(p []byte) (int, error) { c <- string(p); return len(p), nil }
+
+type pipeRW struct {
+	io.Reader
+	io.Writer
+}
+
+// waitFor reads the screen until it contains want.
+func waitFor(t *testing.T, ch chanWriter, screen *strings.Builder, want string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second) // wall-clock-ok: a message that never comes fails the test
+	for !strings.Contains(screen.String(), want) {
+		select {
+		case s := <-ch:
+			screen.WriteString(strings.ReplaceAll(s, "\r", ""))
+		case <-timeout:
+			t.Fatalf("screen never showed %q:\n%s", want, screen.String())
+		}
+	}
+}
+
+func TestTerminalMonitorShowsOtherSessionsLogs(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	pr, pw := io.Pipe()
+	ch := make(chanWriter, 100)
+	a := cli.New(r, cli.Conn{RW: pipeRW{pr, ch}, User: "admin", Remote: "10.0.0.7", Close: func() error { return pr.Close() }})
+	done := make(chan struct{})
+	go func() { a.Serve(context.Background()); close(done) }()
+	var screen strings.Builder
+	io.WriteString(pw, "terminal monitor\r")
+	waitFor(t, ch, &screen, "R1#terminal monitor\nR1#")
+
+	// Another session configures the router; A sees the syslog line.
+	session(t, r, "configure terminal", "end")
+	waitFor(t, ch, &screen, "%SYS-5-CONFIG_I: Configured from console by admin on vty1 (10.0.0.2)")
+
+	// show users lists both lines, A's marked.
+	io.WriteString(pw, "show users\r")
+	waitFor(t, ch, &screen, "   0 con 0                idle                 00:00:00 \n*  2 vty 0     admin      idle                 00:00:00 10.0.0.7\n")
+	pw.Close()
+	<-done
+}
