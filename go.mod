@@ -12,6 +12,9 @@ require (
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/jlaffaye/ftp v0.2.4 // indirect
+	github.com/scrapli/scrapligo v1.4.3 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
+	goftp.io/server/v2 v2.0.3 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

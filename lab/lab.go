@@ -50,6 +50,7 @@ type Lab struct {
 	control   *http.Server
 	wg        sync.WaitGroup
 	jumpMu    sync.Mutex // one jump at a time
+	ftpAddr   string     // the lab address of the FTP service, if any
 }
 
 // Node is one running device and its ports.
@@ -106,8 +107,23 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	}
 	ntp := map[string]bool{}
 	for _, s := range spec.Services {
-		if s.Kind == "ntp" {
+		switch s.Kind {
+		case "ntp":
 			ntp[s.Address] = true
+		case "ftp":
+			if l.ftpAddr != "" {
+				continue
+			}
+			ln, err := l.listen(opt.BasePort + 300)
+			if err != nil {
+				l.Close()
+				return nil, err
+			}
+			if err := l.serveFTP(ln, l.ftpDir()); err != nil {
+				l.Close()
+				return nil, err
+			}
+			l.ftpAddr = s.Address
 		}
 	}
 	for i, ds := range spec.Devices {
