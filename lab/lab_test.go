@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iosemu/iosemu/clock"
+	"github.com/iosemu/iosemu/internal/porttest"
 )
 
 func TestParseErrorsNameFileLineField(t *testing.T) {
@@ -98,33 +99,13 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
-// freeBase finds a base port whose lab ports are all free.
 func freeBase(t *testing.T, devices int) int {
 	t.Helper()
-	for base := 21000 + int(time.Now().UnixNano()%2000)*10; base < 60000; base += 37 { // wall-clock-ok: a random start
-		ok := true
-		for _, p := range labPorts(base, devices) {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				ok = false
-				break
-			}
-			ln.Close()
-		}
-		if ok {
-			return base
-		}
+	base, err := porttest.FreeBase(devices)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free ports")
-	return 0
-}
-
-func labPorts(base, n int) []int {
-	ports := []int{base}
-	for i := 0; i < n; i++ {
-		ports = append(ports, base+1+i, base+101+i, base+201+i)
-	}
-	return ports
+	return base
 }
 
 func startLab(t *testing.T, spec *Spec, c *clock.Lab) (*Lab, int) {

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/iosemu/iosemu/internal/porttest"
 )
 
 // These tests drive the real binary: build it, run a lab, talk to it with
@@ -41,23 +43,11 @@ func TestMain(m *testing.M) {
 
 func freeBase(t *testing.T) int {
 	t.Helper()
-	for base := 30000 + int(time.Now().UnixNano()%1000)*20; base < 60000; base += 41 { // wall-clock-ok: random start
-		ok := true
-		for _, p := range []int{base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 101, base + 102, base + 103,
-			base + 104, base + 105, base + 201, base + 202, base + 203, base + 204, base + 205} {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				ok = false
-				break
-			}
-			ln.Close()
-		}
-		if ok {
-			return base
-		}
+	base, err := porttest.FreeBase(5)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free ports")
-	return 0
+	return base
 }
 
 type labProc struct {
@@ -84,31 +74,38 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// runLab starts `iosemu run` and waits for its control API.
+// runLab starts `iosemu run` and waits until it says it is up.
 func runLab(t *testing.T, state string, base int, args ...string) *labProc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"run", "--state", state, "--base-port", fmt.Sprint(base)}, args...)...)
 	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stderr = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	p := &labProc{cmd: cmd, out: out, base: base}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second) // wall-clock-ok: waiting for a child process
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/devices", base))
-		if err == nil {
-			resp.Body.Close()
-			if strings.Contains(out.String(), "Ctrl-C stops the lab") {
-				return p
+	up := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			out.Write([]byte(sc.Text() + "\n"))
+			if strings.Contains(sc.Text(), "Ctrl-C stops the lab") {
+				close(up)
 			}
 		}
-		if time.Now().After(deadline) { // wall-clock-ok
-			t.Fatalf("lab did not come up: %v\n%s", err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond) // wall-clock-ok: polling a child process's port
+	}()
+	select {
+	case <-up:
+		return p
+	case <-time.After(30 * time.Second): // wall-clock-ok: a lab that never comes up fails the test
+		t.Fatalf("lab did not come up:\n%s", out.String())
 	}
+	return nil
 }
 
 func sshConfig(hostKey *ssh.PublicKey) *ssh.ClientConfig {
