@@ -229,11 +229,13 @@ func (e *editor) readLine(prompt, initial string, echo bool) (string, lineEvent,
 			} else {
 				e.out("\a")
 			}
-		case 0x1a: // Ctrl-Z
-			e.out("\r\n")
+		case 0x1a: // Ctrl-Z: IOS echoes it as ^Z
+			e.moveTo(len(e.buf))
+			e.out("^Z\r\n")
 			return string(e.buf), evCtrlZ, nil
-		case 0x03: // Ctrl-C
-			e.out("\r\n")
+		case 0x03: // Ctrl-C: echoed as ^C
+			e.moveTo(len(e.buf))
+			e.out("^C\r\n")
 			return string(e.buf), evCtrlC, nil
 		case 0x01, keyHome: // Ctrl-A
 			e.moveTo(0)
