@@ -197,7 +197,7 @@ func (s *Session) showHelp(line string) {
 				}
 			}
 		}
-		if pipeOff < 0 && t.mode == parser.Exec && h.Kind == parser.OK && !h.Glued && strings.TrimSpace(t.text) != "" && hasCR(h.Lines) {
+		if t.mode == parser.Exec && h.Kind == parser.OK && !h.Glued && pipeable(t.text) && hasCR(h.Lines) {
 			h.Lines = append(h.Lines[:len(h.Lines)-1], parser.HelpLine{Word: "|", Text: "Output modifiers"}, h.Lines[len(h.Lines)-1])
 		}
 	}
@@ -255,4 +255,20 @@ func firstWordEnd(text string) int {
 		i++
 	}
 	return i
+}
+
+// pipeable reports whether an exec line's command takes output modifiers:
+// the commands that display something (show, more, dir).
+func pipeable(text string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	word = strings.ToLower(word)
+	if len(word) < 2 {
+		return false
+	}
+	for _, c := range []string{"show", "more", "dir"} {
+		if strings.HasPrefix(c, word) {
+			return true
+		}
+	}
+	return false
 }
