@@ -40,7 +40,7 @@ func (d *Router) registerSystem(r *cli.Registry) {
 		cmd{Syntax: "ip domain lookup", Help: cli.HelpIP + "\nIP DNS Resolver\nEnable IP Domain Name System hostname translation",
 			No: "=", Handler: d.domainLookupCmd},
 		cmd{Syntax: "ip domain-lookup", Help: cli.HelpIP + "\nEnable IP Domain Name System hostname translation",
-			No: "=", Handler: d.domainLookupCmd},
+			No: "=", Hidden: true, Handler: d.domainLookupCmd},
 		cmd{Syntax: "ip http server", Help: cli.HelpIP + "\nHTTP server configuration\nEnable HTTP server", No: "=",
 			Handler: func(s *cli.Session, a parser.Args) {
 				d.cfg.httpServer = !(a.Negated() || a.Default())
