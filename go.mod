@@ -4,17 +4,19 @@ go 1.26.0
 
 require (
 	github.com/GehirnInc/crypt v0.0.0-20230320061759-8cc1b52080c5
+	github.com/jlaffaye/ftp v0.2.4
+	github.com/scrapli/scrapligo v1.4.3
 	github.com/spf13/cobra v1.10.2
+	goftp.io/server/v2 v2.0.3
 	golang.org/x/crypto v0.55.0
 	golang.org/x/tools v0.52.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
+	github.com/creack/pty v1.1.23 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/jlaffaye/ftp v0.2.4 // indirect
-	github.com/scrapli/scrapligo v1.4.3 // indirect
+	github.com/sirikothe/gotextfsm v1.0.1-0.20200816110946-6aa2cfd355e4 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	goftp.io/server/v2 v2.0.3 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

@@ -1,0 +1,15 @@
+// Package interop holds the interoperability tests: they build the real
+// iosemu binary, run the seed lab as a child process on a free range of
+// ports, and drive it with the clients people actually use against IOS —
+// OpenSSH (sshpass, expect), inetutils telnet with expect, netmiko 2.4.2,
+// Ansible's cisco.ios collection over network_cli, and scrapligo over its
+// system, standard and telnet transports — plus a load test of 200
+// concurrent x/crypto/ssh sessions.
+//
+// The package has no non-test code. The scripts the tests run (expect,
+// Python, Ansible playbooks) live in testdata/. Python is always
+// /usr/bin/python3 (the Debian interpreter that has python3-netmiko).
+//
+// A missing client program or module skips its test locally and fails it
+// when the CI environment variable is non-empty (.ci/run installs them).
+package interop
