@@ -55,6 +55,15 @@ func (s *Session) match(m *parser.Mode, text string) (parser.Result[Handler], *p
 
 // runLine runs one typed line: pipes, do, matching, errors, the handler.
 func (s *Session) runLine(line string) {
+	if s.collect != nil {
+		s.host.Lock()
+		done := s.collect(line)
+		s.host.Unlock()
+		if done {
+			s.collect = nil
+		}
+		return
+	}
 	if strings.TrimSpace(line) == "" {
 		return
 	}

@@ -48,6 +48,9 @@ type Host interface {
 	ExecHeader() string
 	// DomainLookup reports whether `ip domain-lookup` is on.
 	DomainLookup() bool
+	// Banner is the configured banner of a kind ("motd", "login", "exec"),
+	// "" when there is none.
+	Banner(kind string) string
 }
 
 // Conn is a transport's session as the CLI sees it.
@@ -88,6 +91,11 @@ type Session struct {
 	closed   atomic.Bool // set by Close, from any goroutine (reload, the transport)
 	locked   bool        // the host lock is held (a command is running)
 	errs     []string    // headless: errors seen (for config loading)
+
+	// collect, while set, takes every line typed (or loaded) instead of the
+	// parser: a command's multi-line text such as a banner. It returns true
+	// on the line that ends the text.
+	collect func(line string) (done bool)
 }
 
 type frame struct {
@@ -296,6 +304,9 @@ func (s *Session) Close() {
 
 // Prompt is the current prompt: hostname plus the mode's suffix.
 func (s *Session) Prompt() string {
+	if s.collect != nil {
+		return ""
+	}
 	p := s.mode.Prompt
 	if s.mode == parser.Exec && s.priv < 2 {
 		p = ">"
@@ -303,11 +314,28 @@ func (s *Session) Prompt() string {
 	return s.host.Hostname() + p
 }
 
+// Collect hands the lines that follow to f, without prompt or parsing,
+// until f returns true: how a command reads multi-line text (a banner).
+func (s *Session) Collect(f func(line string) (done bool)) { s.collect = f }
+
+// Collecting reports whether a command is reading multi-line text.
+func (s *Session) Collecting() bool { return s.collect != nil }
+
+// banner shows a configured banner, if any.
+func (s *Session) banner(kind string) {
+	if b := s.host.Banner(kind); b != "" {
+		s.write(strings.TrimSuffix(strings.TrimPrefix(b, "\n"), "\n") + "\n")
+	}
+}
+
 // Serve runs the session until the user leaves or the connection ends.
 func (s *Session) Serve(ctx context.Context) {
 	if s.conn.User != "" {
 		s.user = s.conn.User
 		s.priv, _ = s.host.Authenticate(s.user, "")
+		if s.conn.Command == "" {
+			s.banner("motd")
+		}
 	} else if !s.login() {
 		s.Close()
 		return
@@ -325,6 +353,7 @@ func (s *Session) Serve(ctx context.Context) {
 	}
 	stop := context.AfterFunc(ctx, s.Close)
 	defer stop()
+	s.banner("exec")
 	s.write("\n")
 	for !s.closed.Load() {
 		text, ev, err := s.ed.readLine(s.Prompt(), "", true)
@@ -338,6 +367,7 @@ func (s *Session) Serve(ctx context.Context) {
 			s.page(s.out.String())
 			s.out.Reset()
 		case evCtrlZ, evCtrlC:
+			s.collect = nil
 			if s.mode != parser.Exec {
 				s.endConfig()
 			}
@@ -347,7 +377,10 @@ func (s *Session) Serve(ctx context.Context) {
 
 // login runs the IOS "User Access Verification" dialog: three tries.
 func (s *Session) login() bool {
-	s.write("\n\nUser Access Verification\n\n")
+	s.write("\n")
+	s.banner("motd")
+	s.banner("login")
+	s.write("\nUser Access Verification\n\n")
 	for try := 0; try < 3; try++ {
 		user, ev, err := s.ed.readLine("Username: ", "", true)
 		if err != nil {

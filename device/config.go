@@ -32,8 +32,9 @@ type config struct {
 	summer       *summerCfg
 	calendarOK   bool
 	ntpServers   []string
-	method       string // how an address was set: "NVRAM" while booting, else "manual"
-	dirty        bool   // changed since the last save
+	banners      map[string]string // motd, login, exec: the text between the delimiters
+	method       string            // how an address was set: "NVRAM" while booting, else "manual"
+	dirty        bool              // changed since the last save
 }
 
 type user struct {
@@ -97,6 +98,7 @@ const (
 	OrderUsers      = 90
 	OrderInterfaces = 100
 	OrderHTTP       = 110
+	OrderBanner     = 115
 	OrderLines      = 120
 	OrderNTP        = 130
 )
@@ -105,6 +107,7 @@ func defaultConfig(d *Router) *config {
 	c := &config{
 		hostname:     "Router",
 		users:        map[string]*user{},
+		banners:      map[string]string{},
 		domainLookup: true,
 		httpPort:     80,
 		logSize:      4096,
@@ -169,6 +172,7 @@ func (d *Router) writeCore(w *strings.Builder) {
 		{OrderUsers, d.writeUsers},
 		{OrderInterfaces, d.writeInterfaces},
 		{OrderHTTP, d.writeHTTP},
+		{OrderBanner, d.writeBanners},
 		{OrderLines, d.writeLines},
 		{OrderNTP, d.writeNTP},
 	}
@@ -309,29 +313,34 @@ func (d *Router) writeUsers(w *strings.Builder) {
 }
 
 func (d *Router) writeInterfaces(w *strings.Builder) {
-	xe := d.profile.XEVersion != ""
 	for _, i := range d.cfg.interfaces {
-		fmt.Fprintf(w, "!\ninterface %s\n", i.name)
-		if i.description != "" {
-			fmt.Fprintf(w, " description %s\n", i.description)
-		}
-		if i.addr.IsValid() {
-			fmt.Fprintf(w, " ip address %s %s\n", i.addr.Addr(), maskString(i.addr.Bits()))
-		} else {
-			w.WriteString(" no ip address\n")
-		}
-		if i.shutdown {
-			w.WriteString(" shutdown\n")
-		}
-		if i.builtin && !strings.HasPrefix(i.name, "Loopback") {
-			if xe {
-				w.WriteString(" negotiation auto\n")
-			} else if i.bandwidth >= 100000 || strings.HasPrefix(i.name, "Fast") {
-				w.WriteString(" duplex auto\n speed auto\n")
-			}
-		}
+		w.WriteString("!\n")
+		d.writeInterface(w, i)
 	}
 	w.WriteString("!\n")
+}
+
+// writeInterface writes one interface's configuration block.
+func (d *Router) writeInterface(w *strings.Builder, i *iface) {
+	fmt.Fprintf(w, "interface %s\n", i.name)
+	if i.description != "" {
+		fmt.Fprintf(w, " description %s\n", i.description)
+	}
+	if i.addr.IsValid() {
+		fmt.Fprintf(w, " ip address %s %s\n", i.addr.Addr(), maskString(i.addr.Bits()))
+	} else {
+		w.WriteString(" no ip address\n")
+	}
+	if i.shutdown {
+		w.WriteString(" shutdown\n")
+	}
+	if i.builtin && !strings.HasPrefix(i.name, "Loopback") {
+		if d.profile.XEVersion != "" {
+			w.WriteString(" negotiation auto\n")
+		} else if i.bandwidth >= 100000 || strings.HasPrefix(i.name, "Fast") {
+			w.WriteString(" duplex auto\n speed auto\n")
+		}
+	}
 }
 
 func (d *Router) writeHTTP(w *strings.Builder) {

@@ -178,6 +178,7 @@ func (d *Router) buildRegistry() {
 	d.registerInterfaces(r)
 	d.registerLines(r)
 	d.registerClock(r)
+	d.registerBanners(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}
@@ -247,6 +248,11 @@ func (d *Router) apply(text, method string) []string {
 	var errs []string
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimRight(line, "\r")
+		if s.Collecting() {
+			// A banner's text: every line as it is.
+			s.Exec(line)
+			continue
+		}
 		t := strings.TrimSpace(line)
 		if t == "" || strings.HasPrefix(t, "!") {
 			continue

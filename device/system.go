@@ -81,6 +81,19 @@ func (d *Router) registerSystem(r *cli.Registry) {
 	r.Install(parser.Exec,
 		cmd{Syntax: "show running-config", Help: cli.HelpShow + "\nCurrent operating configuration", Priv: 15,
 			Handler: func(s *cli.Session, _ parser.Args) { s.Printf("%s", d.renderRunning()) }},
+		cmd{Syntax: "show running-config interface IFNAME$ifname", Help: cli.HelpShow + "\nCurrent operating configuration\nShow interface configuration\nInterface name", Priv: 15,
+			Handler: func(s *cli.Session, a parser.Args) {
+				i := d.findIface(d.canonicalIf(a.String("ifname")))
+				if i == nil {
+					s.Error("%% Invalid interface type and number")
+					return
+				}
+				var w strings.Builder
+				w.WriteString("!\n")
+				d.writeInterface(&w, i)
+				w.WriteString("end\n")
+				s.Printf("Building configuration...\n\nCurrent configuration : %d bytes\n%s\n", w.Len(), w.String())
+			}},
 		cmd{Syntax: "show startup-config", Help: cli.HelpShow + "\nContents of startup configuration", Priv: 15, Handler: d.showStartup},
 		cmd{Syntax: "write [memory]", Help: "Write running configuration to memory, network, or terminal\nWrite to NV memory", Priv: 15, Handler: d.writeMemory},
 		cmd{Syntax: "write terminal", Help: "Write running configuration to memory, network, or terminal\nWrite to terminal", Priv: 15,

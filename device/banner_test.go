@@ -1,0 +1,37 @@
+package device_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
+)
+
+func TestBannersShownAndSaved(t *testing.T) {
+	lab := clock.NewFake(start)
+	r := newRouter(t, "ISR-G1", lab, false, "")
+	session(t, r, "configure terminal", "banner motd ^C", "Authorized access only", "! not a comment here", "^C",
+		"banner login $Log in with your lab account$", "banner exec @Welcome@", "end", "write memory", "reload", "")
+	<-r.Ready()
+
+	// Telnet: motd, then login banner, then the login dialog; exec banner after it.
+	rw := &termRW{Reader: strings.NewReader("admin\rcisco\rexit\r")}
+	cli.New(r, cli.Conn{RW: rw, Remote: "10.0.0.3", Close: func() error { return nil }}).Serve(context.Background())
+	screen := strings.ReplaceAll(rw.out.String(), "\r", "")
+	want := "\nAuthorized access only\n! not a comment here\nLog in with your lab account\n\nUser Access Verification\n\nUsername: admin\nPassword: \nWelcome\n\nR1#exit\n"
+	if screen != want {
+		t.Errorf("telnet screen\n got %q\nwant %q", screen, want)
+	}
+	// Survived write memory and a reload, and renders with ^C.
+	if run := session(t, r, "show running-config | begin banner"); !strings.Contains(run, "banner motd ^C\nAuthorized access only\n! not a comment here\n^C") ||
+		!strings.Contains(run, "banner exec ^CWelcome^C") {
+		t.Errorf("running-config after reload:\n%s", run)
+	}
+	// Ctrl-C abandons a banner being typed; no banner removes one.
+	out := session(t, r, "configure terminal", "banner motd #", "half typed\x03", "configure terminal", "no banner exec", "end", "show running-config | include banner")
+	if strings.Contains(out, "banner exec ^C") || !strings.Contains(out, "banner motd ^C") || !strings.Contains(out, "R1(config)#") {
+		t.Errorf("banner edits:\n%s", out)
+	}
+}
