@@ -32,6 +32,7 @@ type config struct {
 	summer       *summerCfg
 	calendarOK   bool
 	ntpServers   []string
+	routes       []staticRoute
 	banners      map[string]string // motd, login, exec: the text between the delimiters
 	method       string            // how an address was set: "NVRAM" while booting, else "manual"
 	dirty        bool              // changed since the last save
@@ -98,6 +99,7 @@ const (
 	OrderUsers      = 90
 	OrderInterfaces = 100
 	OrderHTTP       = 110
+	OrderRoutes     = 112
 	OrderBanner     = 115
 	OrderLines      = 120
 	OrderNTP        = 130
@@ -172,6 +174,7 @@ func (d *Router) writeCore(w *strings.Builder) {
 		{OrderUsers, d.writeUsers},
 		{OrderInterfaces, d.writeInterfaces},
 		{OrderHTTP, d.writeHTTP},
+		{OrderRoutes, d.writeRoutes},
 		{OrderBanner, d.writeBanners},
 		{OrderLines, d.writeLines},
 		{OrderNTP, d.writeNTP},

@@ -179,6 +179,7 @@ func (d *Router) buildRegistry() {
 	d.registerLines(r)
 	d.registerClock(r)
 	d.registerBanners(r)
+	d.registerRoutes(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}
