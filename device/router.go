@@ -180,6 +180,7 @@ func (d *Router) buildRegistry() {
 	d.registerClock(r)
 	d.registerBanners(r)
 	d.registerRoutes(r)
+	d.registerFacts(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}

@@ -35,10 +35,12 @@ func TestAnsible(t *testing.T) {
 	for _, d := range devs {
 		w := wants[d.Name]
 		hosts[d.Name] = map[string]any{
-			"ansible_port": d.SSH,
-			"want_model":   w.Model,
-			"want_version": w.Version,
-			"want_image":   w.Image,
+			"ansible_port":   d.SSH,
+			"want_model":     w.Model,
+			"want_version":   w.Version,
+			"want_image":     w.Image,
+			"want_interface": w.Uplink,
+			"want_address":   d.Address,
 		}
 	}
 	inv := map[string]any{"all": map[string]any{"children": map[string]any{"routers": map[string]any{

@@ -27,6 +27,7 @@ type device struct {
 	Hostname string `json:"hostname"`
 	SSH      int    `json:"ssh"`
 	Telnet   int    `json:"telnet"`
+	Address  string `json:"address"`
 }
 
 // want is what a real router of each seed-lab device reports; tests compare
@@ -38,6 +39,7 @@ type want struct {
 	IOSLine   string // a substring of show version's first IOS line
 	Image     string // ansible_net_image, "System image file is" value
 	ModelLine string // a substring of the processor line
+	Uplink    string // the interface the seed lab addresses
 }
 
 var wants = map[string]want{
@@ -47,6 +49,7 @@ var wants = map[string]want{
 		IOSLine:   "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.4(3)M, RELEASE SOFTWARE (fc1)",
 		Image:     "flash:c2900-universalk9-mz.SPA.154-3.M.bin",
 		ModelLine: "Cisco CISCO2911/K9 (revision 1.0) with",
+		Uplink:    "GigabitEthernet0/0",
 	},
 	"spoke-1": {
 		Model:     "2811",
@@ -54,6 +57,7 @@ var wants = map[string]want{
 		IOSLine:   "Cisco IOS Software, 2800 Software (C2800NM-ADVENTERPRISEK9-M), Version 15.1(4)M, RELEASE SOFTWARE (fc1)",
 		Image:     "flash:c2800nm-adventerprisek9-mz.151-4.M.bin",
 		ModelLine: "Cisco 2811 (revision 53.51) with",
+		Uplink:    "FastEthernet0/0",
 	},
 	"spoke-2": {
 		Model:     "ISR4331/K9",
@@ -61,6 +65,7 @@ var wants = map[string]want{
 		IOSLine:   "Cisco IOS Software, ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 15.5(2)S, RELEASE SOFTWARE (fc3)",
 		Image:     "bootflash:isr4300-universalk9.03.15.00.S.155-2.S-std.SPA.bin",
 		ModelLine: "cisco ISR4331/K9 (1RU) processor with",
+		Uplink:    "GigabitEthernet0/0/0",
 	},
 	"spoke-3": {
 		Model:     "ASR1001-X",
@@ -68,6 +73,7 @@ var wants = map[string]want{
 		IOSLine:   "Cisco IOS Software, ASR1000 Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 15.5(2)S, RELEASE SOFTWARE (fc3)",
 		Image:     "bootflash:asr1001x-universalk9.03.15.00.S.155-2.S-std.SPA.bin",
 		ModelLine: "cisco ASR1001-X (1NG) processor (revision 1NG) with",
+		Uplink:    "GigabitEthernet0/0/0",
 	},
 	"spoke-4": {
 		Model:     "CSR1000V",
@@ -75,6 +81,7 @@ var wants = map[string]want{
 		IOSLine:   "Cisco IOS Software, CSR1000V Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 15.5(2)S, RELEASE SOFTWARE (fc3)",
 		Image:     "bootflash:packages.conf",
 		ModelLine: "cisco CSR1000V (VXE) processor (revision VXE) with",
+		Uplink:    "GigabitEthernet1",
 	},
 }
 
