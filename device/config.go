@@ -148,6 +148,7 @@ func (d *Router) setHostnameDefault(c *config) { d.hostname.Store(c.hostname) }
 // markChanged records a configuration change (for the running-config header
 // and the reload prompt).
 func (d *Router) markChanged(by string) {
+	d.refreshAddrs()
 	d.cfg.dirty = true
 	d.changed = d.clk.Now()
 	d.changeBy = by

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Rand is the source of randomness for salts and keys (nil: crypto/rand).
 	Rand io.Reader
+	// Neighbor tells whether something in the lab (a device's up
+	// interface, a lab service) owns an address; nil means nothing does.
+	Neighbor func(addr netip.Addr) bool
 	// NTPReachable tells whether a lab address answers NTP (the lab's NTP
 	// service); nil means no NTP server is reachable.
 	NTPReachable func(addr string) bool
@@ -63,6 +67,9 @@ type Router struct {
 	initial  string
 
 	ntpReachable func(addr string) bool
+	neighbor     func(addr netip.Addr) bool
+	addrs        atomic.Value        // map[netip.Addr]bool: up interfaces' addresses (refreshAddrs)
+	arp          map[netip.Addr]bool // neighbours resolved since boot
 	rand         io.Reader
 
 	cfg       *config
@@ -131,6 +138,7 @@ func New(opt Options) (*Router, error) {
 		log:          opt.Logger,
 		initial:      opt.Initial,
 		ntpReachable: opt.NTPReachable,
+		neighbor:     opt.Neighbor,
 		rand:         opt.Rand,
 		sessions:     make(map[*cli.Session]*sessionInfo),
 		http:         newHTTPMux(),
@@ -181,6 +189,7 @@ func (d *Router) buildRegistry() {
 	d.registerBanners(r)
 	d.registerRoutes(r)
 	d.registerFacts(r)
+	d.registerPing(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}
@@ -207,6 +216,8 @@ func (d *Router) boot(reason string) error {
 	}
 	d.mu.Lock()
 	d.cfg = defaultConfig(d)
+	d.arp = map[netip.Addr]bool{}
+	d.refreshAddrs()
 	d.booted = d.clk.Now()
 	d.bootedLab = d.lab.Now()
 	d.reason = reason

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			Initial:      ds.Config,
 			Logger:       log,
 			NTPReachable: func(addr string) bool { return ntp[addr] },
+			Neighbor:     l.owns,
 		})
 		if err != nil {
 			l.Close()
@@ -353,4 +355,20 @@ func (l *Lab) Close() error {
 		l.clock.Close()
 	}
 	return err
+}
+
+// owns tells whether a lab device's up interface or a lab service has addr:
+// the lab's address map, as a ping sees it.
+func (l *Lab) owns(addr netip.Addr) bool {
+	for _, s := range l.spec.Services {
+		if s.Address == addr.String() {
+			return true
+		}
+	}
+	for _, n := range l.nodes {
+		if n.Router.Owns(addr) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,48 @@
+package lab
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
+)
+
+type screen struct {
+	io.Reader
+	strings.Builder
+}
+
+func run(n *Node, lines ...string) string {
+	sc := &screen{Reader: strings.NewReader(strings.Join(lines, "\r") + "\r")}
+	cli.New(n.Router, cli.Conn{RW: sc, User: "admin", Remote: "127.0.0.1", Close: func() error { return nil }}).Serve(context.Background())
+	return strings.ReplaceAll(sc.String(), "\r", "")
+}
+
+func TestPingFollowsTheLabAddressMap(t *testing.T) {
+	spec, _ := Builtin("seed")
+	l, _ := startLab(t, spec, clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC)))
+	spoke, ca := l.Node("spoke-1"), l.Node("Root-CA")
+	for _, tc := range []struct {
+		node  *Node
+		lines []string
+		want  string
+	}{
+		{spoke, []string{"ping 172.16.1.1"}, ".!!!!\nSuccess rate is 80 percent (4/5), round-trip min/avg/max = 1/1/1 ms"},
+		{spoke, []string{"ping 172.16.1.1 repeat 3"}, "!!!\nSuccess rate is 100 percent (3/3)"},
+		{spoke, []string{"ping 172.16.1.11"}, "!!!!!\nSuccess rate is 100 percent (5/5)"},
+		{spoke, []string{"ping 172.16.1.99"}, ".....\nSuccess rate is 0 percent (0/5)"},
+		{spoke, []string{"ping 10.1.1.1"}, ".....\nSuccess rate is 0 percent (0/5)"}, // no route to the services
+		{spoke, []string{"configure terminal", "ip route 10.1.1.0 255.255.255.0 172.16.1.1", "end", "ping 10.1.1.1"}, "!!!!!\nSuccess rate is 100 percent"},
+		{ca, []string{"configure terminal", "interface GigabitEthernet0/0", "shutdown", "end"}, ""},
+		{spoke, []string{"ping 172.16.1.1"}, ".....\nSuccess rate is 0 percent (0/5)"},
+		{spoke, []string{"ping router.example"}, "% Unrecognized host or address, or protocol not running."},
+	} {
+		if out := run(tc.node, tc.lines...); !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %q:\n%s\nwant %q", tc.node.Spec.Name, tc.lines, out, tc.want)
+		}
+	}
+}
