@@ -1,11 +1,9 @@
 package device_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 )
 
@@ -17,9 +15,7 @@ func TestBannersShownAndSaved(t *testing.T) {
 	<-r.Ready()
 
 	// Telnet: motd, then login banner, then the login dialog; exec banner after it.
-	rw := &termRW{Reader: strings.NewReader("admin\rcisco\rexit\r")}
-	cli.New(r, cli.Conn{RW: rw, Remote: "10.0.0.3", Close: func() error { return nil }}).Serve(context.Background())
-	screen := strings.ReplaceAll(rw.out.String(), "\r", "")
+	screen := serve(t, r, "admin\rcisco\rexit\r", "")
 	want := "\nAuthorized access only\n! not a comment here\nLog in with your lab account\n\nUser Access Verification\n\nUsername: admin\nPassword: \nWelcome\n\nR1#exit\n"
 	if screen != want {
 		t.Errorf("telnet screen\n got %q\nwant %q", screen, want)

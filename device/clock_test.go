@@ -1,13 +1,11 @@
 package device_test
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/platforms"
@@ -16,10 +14,7 @@ import (
 // session runs lines on r as user admin and returns the screen.
 func session(t *testing.T, r *device.Router, lines ...string) string {
 	t.Helper()
-	rw := &termRW{Reader: strings.NewReader(strings.Join(lines, "\r") + "\r")}
-	s := cli.New(r, cli.Conn{RW: rw, User: "admin", Remote: "10.0.0.2", Close: func() error { return nil }})
-	s.Serve(context.Background())
-	return strings.ReplaceAll(rw.out.String(), "\r", "")
+	return serve(t, r, strings.Join(lines, "\r")+"\r", "admin")
 }
 
 func newRouter(t *testing.T, platform string, lab *clock.Lab, ntp bool, extra string) *device.Router {

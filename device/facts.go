@@ -47,18 +47,11 @@ func (d *Router) showMemory(s *cli.Session, _ parser.Args) {
 }
 
 func (d *Router) showIPInterface(s *cli.Session, a parser.Args) {
-	want := ""
-	if a.Has("ifname") {
-		want = d.canonicalIf(a.String("ifname"))
-		if d.findIface(want) == nil {
-			s.Error("%% Invalid interface type and number")
-			return
-		}
+	list, ok := d.selectIfaces(s, a, "ifname")
+	if !ok {
+		return
 	}
-	for _, i := range d.cfg.interfaces {
-		if want != "" && i.name != want {
-			continue
-		}
+	for _, i := range list {
 		st, proto := i.status()
 		s.Printf("%s is %s, line protocol is %s\n", i.name, st, proto)
 		if !i.addr.IsValid() {

@@ -1,12 +1,10 @@
 package device_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/platforms"
@@ -39,17 +37,6 @@ func FuzzSession(f *testing.F) {
 			// the fuzzer on sessions.
 			return
 		}
-		rw := &termRW{Reader: strings.NewReader(input)}
-		s := cli.New(r, cli.Conn{RW: rw, User: "admin", Remote: "10.0.0.2", Close: func() error { return nil }})
-		done := make(chan struct{})
-		go func() {
-			s.Serve(context.Background())
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second): // wall-clock-ok: a hung session is the failure
-			t.Fatalf("session hung on input %q", input)
-		}
+		serve(t, r, input, "admin")
 	})
 }

@@ -258,6 +258,16 @@ func (d *Router) registerInterfaces(r *cli.Registry) {
 	)
 }
 
+// ifIndex is the interface's position on the chassis (its MAC offset).
+func (d *Router) ifIndex(i *iface) int {
+	for n, o := range d.cfg.interfaces {
+		if o == i {
+			return n
+		}
+	}
+	return 0
+}
+
 func (d *Router) removeIface(i *iface) {
 	out := d.cfg.interfaces[:0]
 	for _, o := range d.cfg.interfaces {
@@ -308,19 +318,27 @@ func (d *Router) showIPIntBrief(s *cli.Session, _ parser.Args) {
 	}
 }
 
-func (d *Router) showInterfaces(s *cli.Session, a parser.Args) {
-	want := ""
-	if a.Has("name") {
-		want = d.canonicalIf(a.String("name"))
-		if d.findIface(want) == nil {
-			s.Error("%% Invalid interface type and number")
-			return
-		}
+// selectIfaces is every interface, or the one an optional IFNAME argument
+// names; ok=false after printing IOS's error for an unknown one.
+func (d *Router) selectIfaces(s *cli.Session, a parser.Args, arg string) (list []*iface, ok bool) {
+	if !a.Has(arg) {
+		return d.cfg.interfaces, true
 	}
-	for idx, i := range d.cfg.interfaces {
-		if want != "" && !strings.EqualFold(i.name, want) {
-			continue
-		}
+	i := d.findIface(d.canonicalIf(a.String(arg)))
+	if i == nil {
+		s.Error("%% Invalid interface type and number")
+		return nil, false
+	}
+	return []*iface{i}, true
+}
+
+func (d *Router) showInterfaces(s *cli.Session, a parser.Args) {
+	list, ok := d.selectIfaces(s, a, "name")
+	if !ok {
+		return
+	}
+	for _, i := range list {
+		idx := d.ifIndex(i)
 		st, proto := i.status()
 		s.Printf("%s is %s, line protocol is %s \n", i.name, st, proto)
 		if strings.HasPrefix(i.name, "Loopback") {

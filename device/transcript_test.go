@@ -176,7 +176,16 @@ func runTranscript(t *testing.T, platform string, hdr map[string]string, cfg, in
 	if !ok {
 		user = "admin"
 	}
-	rw := &termRW{Reader: strings.NewReader(encodeInput(input))}
+	out := serve(t, r, encodeInput(input), user)
+	return strings.ReplaceAll(out, "\b", "<BS>")
+}
+
+// serve runs one session on r with keys as its whole input, from
+// 10.0.0.2 as user ("" runs the telnet login), and returns the screen with
+// "\r" removed. A session that does not end with its input fails the test.
+func serve(t testing.TB, r *device.Router, keys, user string) string {
+	t.Helper()
+	rw := &termRW{Reader: strings.NewReader(keys)}
 	s := cli.New(r, cli.Conn{RW: rw, User: user, Remote: "10.0.0.2", Close: func() error { return nil }})
 	done := make(chan struct{})
 	go func() {
@@ -186,10 +195,9 @@ func runTranscript(t *testing.T, platform string, hdr map[string]string, cfg, in
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second): // wall-clock-ok: a hung session fails the test
-		t.Fatal("session did not end at the end of its input")
+		t.Fatalf("session did not end at the end of its input %q", keys)
 	}
-	out := strings.ReplaceAll(rw.out.String(), "\r", "")
-	return strings.ReplaceAll(out, "\b", "<BS>")
+	return strings.ReplaceAll(rw.out.String(), "\r", "")
 }
 
 func diff(want, got string) string {
