@@ -52,6 +52,7 @@ type Lab struct {
 	wg        sync.WaitGroup
 	jumpMu    sync.Mutex // one jump at a time
 	ftpAddr   string     // the lab address of the FTP service, if any
+	resumed   bool       // the clock continued from the state dir
 }
 
 // Node is one running device and its ports.
@@ -165,6 +166,7 @@ func (l *Lab) openClock() (*clock.Lab, error) {
 	err := c.LoadState(path)
 	switch {
 	case err == nil:
+		l.resumed = true
 		return c, nil
 	case errors.Is(err, fs.ErrNotExist):
 		if err := c.SaveState(path); err != nil {
@@ -287,6 +289,10 @@ func (l *Lab) goServe(f func() error) {
 		}
 	}()
 }
+
+// Resumed reports whether the lab clock continued from a saved state (so
+// Options.Start was not used).
+func (l *Lab) Resumed() bool { return l.resumed }
 
 // Clock is the lab clock.
 func (l *Lab) Clock() *clock.Lab { return l.clock }

@@ -225,7 +225,10 @@ func TestSeedLabClockSaveKillRestart(t *testing.T) {
 	}
 	_ = p.cmd.Wait()
 
-	runLab(t, state, base)
+	p2 := runLab(t, state, base, "--start", "2015-10-09T13:14:16+01:00")
+	if !strings.Contains(p2.out.String(), "--start is not used") {
+		t.Errorf("a restart with --start does not say the saved clock wins:\n%s", p2.out.String())
+	}
 	var key2 ssh.PublicKey
 	run := sshExec(t, rootCA, "show running-config", &key2)
 	if !strings.Contains(run, "hostname SAVED-CA") {

@@ -62,6 +62,9 @@ lab continues from it, clock included.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if start != "" && l.Resumed() {
+				fmt.Fprintf(out, "note: %s already has a lab clock; it continues from there and --start is not used (a new --state starts afresh)\n", state)
+			}
 			fmt.Fprintf(out, "iosemu %s: lab %q, state in %s, lab clock %s (x%g)\n\n", version, spec.Name, state,
 				l.Clock().Now().Format(time.RFC3339), scale)
 			fmt.Fprint(out, l.Table())
