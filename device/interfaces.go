@@ -147,6 +147,75 @@ func (d *Router) findIface(name string) *iface {
 
 func (d *Router) registerInterfaceType(r *cli.Registry) {
 	r.DefineType("IFNAME", ifType{d})
+	r.DefineType("IFTYPE", ifKindType{d})
+	r.DefineType("IFNUM", ifNumType{})
+}
+
+// ifKindType is an interface type on its own ("Loopback", "gi"), for the
+// form where the number follows as a separate word.
+type ifKindType struct{ d *Router }
+
+func (t ifKindType) Match(word string) (parser.MatchLevel, int) {
+	if strings.IndexFunc(word, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0 {
+		return parser.None, 0
+	}
+	switch _, n := (ifType{t.d}).resolve(word); n {
+	case 1:
+		return parser.Exact, 0
+	case 0:
+		return parser.None, 0
+	}
+	return parser.Partial, 0
+}
+
+func (t ifKindType) Help() []parser.HelpLine    { return ifType{t.d}.Help() }
+func (t ifKindType) Complete(p string) []string { return ifType{t.d}.Complete(p) }
+
+// ifNumType is an interface number: "0", "0/1", "0/0/0", "1.100".
+type ifNumType struct{}
+
+func (ifNumType) Match(word string) (parser.MatchLevel, int) {
+	for i, r := range word {
+		if !(r >= '0' && r <= '9' || r == '/' || r == '.' || r == ':') || i == 0 && (r < '0' || r > '9') {
+			return parser.None, i
+		}
+	}
+	return parser.Exact, 0
+}
+
+func (ifNumType) Help() []parser.HelpLine {
+	return []parser.HelpLine{{Word: "<0-2147483647>", Text: "Interface number"}}
+}
+
+func (ifNumType) Complete(string) []string { return nil }
+
+// interfaceCmd enters (creating a loopback if need be), removes or
+// defaults the interface name.
+func (d *Router) interfaceCmd(s *cli.Session, a parser.Args, im *parser.Mode, name string) {
+	i := d.findIface(name)
+	if a.Negated() || a.Default() {
+		if i == nil {
+			return
+		}
+		if i.builtin {
+			if a.Default() {
+				*i = iface{name: i.name, short: i.short, hardware: i.hardware, bandwidth: i.bandwidth, builtin: true, shutdown: true, method: "unset"}
+				return
+			}
+			s.Error("%% Removal of physical interfaces is not permitted")
+			return
+		}
+		d.removeIface(i)
+		d.markChanged(s.User())
+		return
+	}
+	if i == nil {
+		i = &iface{name: name, hardware: "Loopback", bandwidth: 8000000, method: "unset"}
+		d.cfg.interfaces = append(d.cfg.interfaces, i)
+		sortIfaces(d.cfg.interfaces)
+		d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", name))
+	}
+	s.Enter(im, i)
 }
 
 func (d *Router) registerInterfaces(r *cli.Registry) {
@@ -154,32 +223,17 @@ func (d *Router) registerInterfaces(r *cli.Registry) {
 	r.Install(parser.Config,
 		cmd{Syntax: "interface IFNAME$name", Help: "Select an interface to configure\nInterface name",
 			No: "interface IFNAME$name", NoHelp: "Select an interface to configure\nInterface name",
+			Handler: func(s *cli.Session, a parser.Args) { d.interfaceCmd(s, a, im, d.canonicalIf(a.String("name"))) }},
+		// The type and the number may also come apart: interface Loopback 0.
+		cmd{Syntax: "interface IFTYPE$type IFNUM$num", Help: "Select an interface to configure\nInterface type\nInterface number",
+			No: "interface IFTYPE$type IFNUM$num", NoHelp: "Select an interface to configure\nInterface type\nInterface number",
 			Handler: func(s *cli.Session, a parser.Args) {
-				name := d.canonicalIf(a.String("name"))
-				i := d.findIface(name)
-				if a.Negated() || a.Default() {
-					if i == nil {
-						return
-					}
-					if i.builtin {
-						if a.Default() {
-							*i = iface{name: i.name, short: i.short, hardware: i.hardware, bandwidth: i.bandwidth, builtin: true, shutdown: true, method: "unset"}
-							return
-						}
-						s.Error("%% Removal of physical interfaces is not permitted")
-						return
-					}
-					d.removeIface(i)
-					d.markChanged(s.User())
+				joined := a.String("type") + a.String("num")
+				if m, _ := (ifType{d}).Match(joined); m != parser.Exact {
+					s.Error("%% Invalid interface type and number")
 					return
 				}
-				if i == nil {
-					i = &iface{name: name, hardware: "Loopback", bandwidth: 8000000, method: "unset"}
-					d.cfg.interfaces = append(d.cfg.interfaces, i)
-					sortIfaces(d.cfg.interfaces)
-					d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", name))
-				}
-				s.Enter(im, i)
+				d.interfaceCmd(s, a, im, d.canonicalIf(joined))
 			}},
 	)
 	r.Install(im,
