@@ -122,19 +122,27 @@ func sshConfig(hostKey *ssh.PublicKey) *ssh.ClientConfig {
 	}
 }
 
-// sshExec runs one exec-request command.
-func sshExec(t *testing.T, port int, command string, hostKey *ssh.PublicKey) string {
+// sshSession logs in as admin and opens a session channel; both close
+// when the test ends.
+func sshSession(t *testing.T, port int, hostKey *ssh.PublicKey) *ssh.Session {
 	t.Helper()
 	c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), sshConfig(hostKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// sshExec runs one exec-request command.
+func sshExec(t *testing.T, port int, command string, hostKey *ssh.PublicKey) string {
+	t.Helper()
+	s := sshSession(t, port, hostKey)
 	out, err := s.CombinedOutput(command)
 	if err != nil {
 		t.Fatalf("ssh %q: %v\n%s", command, err, out)
@@ -145,16 +153,7 @@ func sshExec(t *testing.T, port int, command string, hostKey *ssh.PublicKey) str
 // sshShell types lines into an interactive shell and returns the screen.
 func sshShell(t *testing.T, port int, lines ...string) string {
 	t.Helper()
-	c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), sshConfig(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sshSession(t, port, nil)
 	if err := s.RequestPty("vt100", 24, 80, ssh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
