@@ -219,14 +219,24 @@ func (e *editor) readLine(prompt, initial string, echo bool) (string, lineEvent,
 			line := string(e.buf[:e.pos])
 			ws := e.wordStart()
 			head := string(e.buf[:ws])
-			if nl, ok := e.complete(line); ok && strings.HasPrefix(nl, head) && nl != line {
+			nl, ok := e.complete(line)
+			switch {
+			case !ok || nl == line:
+				e.out("\a")
+			case strings.HasPrefix(nl, line):
+				// The usual case: type the rest of the word.
+				for _, r := range nl[len(line):] {
+					e.insert(r)
+				}
+			case strings.HasPrefix(nl, head):
+				// The word was typed in another case: retype it.
 				n := e.pos - ws
 				e.moveTo(ws)
 				e.deleteAt(n)
 				for _, r := range nl[len(head):] {
 					e.insert(r)
 				}
-			} else {
+			default:
 				e.out("\a")
 			}
 		case 0x1a: // Ctrl-Z: IOS echoes it as ^Z

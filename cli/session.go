@@ -33,8 +33,10 @@ type Host interface {
 	Hostname() string
 	Registry() *Registry
 	// Authenticate checks a local user for the login dialog; priv is the
-	// user's privilege level.
+	// user's privilege level. An empty password never matches.
 	Authenticate(user, password string) (priv int, ok bool)
+	// Privilege is the level of a user the transport authenticated.
+	Privilege(user string) (priv int, ok bool)
 	// CheckEnable checks the enable secret. configured=false means no
 	// enable secret is set, and IOS refuses enable on a vty.
 	CheckEnable(password string) (ok, configured bool)
@@ -229,7 +231,7 @@ func (s *Session) flush() {
 }
 
 // Notify shows an asynchronous message (a syslog line for `terminal
-// monitor`) and redisplays the line being typed.
+// monitor`) on its own lines, as IOS does without logging synchronous.
 func (s *Session) Notify(msg string) {
 	if s.headless {
 		return
@@ -332,7 +334,13 @@ func (s *Session) banner(kind string) {
 func (s *Session) Serve(ctx context.Context) {
 	if s.conn.User != "" {
 		s.user = s.conn.User
-		s.priv, _ = s.host.Authenticate(s.user, "")
+		priv, ok := s.host.Privilege(s.user)
+		if !ok {
+			// The user was removed between the SSH login and the shell.
+			s.Close()
+			return
+		}
+		s.priv = priv
 		if s.conn.Command == "" {
 			s.banner("motd")
 		}
@@ -405,7 +413,7 @@ func (s *Session) login() bool {
 			return true
 		}
 		s.write("% Login invalid\n\n")
-		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed] at %s", user, s.conn.Remote, "login"))
+		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed]", user, s.conn.Remote))
 	}
 	s.write("% Bad passwords\n")
 	return false

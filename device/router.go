@@ -337,26 +337,32 @@ func (d *Router) HTTPPort() (port int, on bool) {
 	return d.cfg.httpPort, d.cfg.httpServer
 }
 
-// Authenticate implements cli.Host: the local user database. An SSH session
-// (already authenticated) passes an empty password to learn the privilege.
+// Authenticate implements cli.Host: the local user database. An empty
+// password never matches.
 func (d *Router) Authenticate(user, password string) (int, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.cfg.users[user]
+	if !ok || password == "" || !u.check(password) {
+		return 0, false
+	}
+	return u.priv, true
+}
+
+// Privilege implements cli.Host: the level of a user the transport has
+// already authenticated (SSH).
+func (d *Router) Privilege(user string) (int, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u, ok := d.cfg.users[user]
 	if !ok {
 		return 0, false
 	}
-	if password == "" {
-		return u.priv, true
-	}
-	return u.priv, u.check(password)
+	return u.priv, true
 }
 
 // CheckPassword implements transport.Authenticator for SSH.
 func (d *Router) CheckPassword(user, password string) bool {
-	if password == "" {
-		return false
-	}
 	_, ok := d.Authenticate(user, password)
 	return ok
 }
