@@ -86,6 +86,10 @@ func (s *Session) runLine(line string) {
 	case parser.Empty:
 		return
 	case parser.Incomplete:
+		if w := strings.ToLower(strings.TrimSpace(t.text)); t.mode == parser.Exec && len(w) >= 2 && strings.HasPrefix("show", w) {
+			s.Error("%% Type \"show ?\" for a list of subcommands")
+			return
+		}
 		s.Error("%% Incomplete command.\n")
 		return
 	case parser.Ambiguous:
