@@ -11,11 +11,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -128,31 +131,70 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			l.ftpAddr = s.Address
 		}
 	}
-	for i, ds := range spec.Devices {
-		n := &Node{Spec: ds, SSHPort: opt.BasePort + 1 + i, Telnet: opt.BasePort + 101 + i, HTTPPort: opt.BasePort + 201 + i}
-		r, err := device.New(device.Options{
-			Name:         ds.Name,
-			Platform:     ds.profile,
-			Lab:          l.clock,
-			Dir:          filepath.Join(opt.StateDir, "devices", ds.Name),
-			Initial:      ds.Config,
-			Logger:       log,
-			NTPReachable: func(addr string) bool { return ntp[addr] },
-			Neighbor:     l.owns,
-		})
+	type ports struct{ ssh, telnet, http net.Listener }
+	lns := make([]ports, len(spec.Devices))
+	for i := range spec.Devices {
+		var err error
+		if lns[i].ssh, err = l.listen(opt.BasePort + 1 + i); err == nil {
+			if lns[i].telnet, err = l.listen(opt.BasePort + 101 + i); err == nil {
+				lns[i].http, err = l.listen(opt.BasePort + 201 + i)
+			}
+		}
 		if err != nil {
 			l.Close()
 			return nil, err
 		}
-		// The lab's NTP service has been running all along: a device that
-		// points at it starts synchronised, as the seeds' prerequisites say.
-		r.Clock().SyncNow()
-		n.Router = r
-		l.nodes = append(l.nodes, n)
-		if err := l.serveNode(n); err != nil {
-			l.Close()
-			return nil, err
+	}
+	// Boot the devices side by side: a new device makes an RSA host key
+	// (~60 ms) and boots its configuration; they share nothing but the clock.
+	nodes := make([]*Node, len(spec.Devices))
+	keys := make([]ssh.Signer, len(spec.Devices))
+	errs := make([]error, len(spec.Devices))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, ds := range spec.Devices {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			dir := filepath.Join(opt.StateDir, "devices", ds.Name)
+			r, err := device.New(device.Options{
+				Name:         ds.Name,
+				Platform:     ds.profile,
+				Lab:          l.clock,
+				Dir:          dir,
+				Initial:      ds.Config,
+				Logger:       log,
+				NTPReachable: func(addr string) bool { return ntp[addr] },
+				Neighbor:     l.owns,
+			})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			// The lab's NTP service has been running all along: a device
+			// that points at it starts synchronised, as the seeds'
+			// prerequisites say.
+			r.Clock().SyncNow()
+			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: opt.BasePort + 1 + i, Telnet: opt.BasePort + 101 + i, HTTPPort: opt.BasePort + 201 + i}
+			if keys[i], err = transport.LoadOrCreateHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
+				errs[i] = fmt.Errorf("lab: %s: %w", ds.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, n := range nodes {
+		if n != nil {
+			l.nodes = append(l.nodes, n)
 		}
+		if errs[i] != nil {
+			l.Close()
+			return nil, errs[i]
+		}
+	}
+	for i, n := range l.nodes {
+		l.serveNode(n, keys[i], lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
 	l.serveControl(ctl)
 	return l, nil
@@ -194,25 +236,9 @@ func (l *Lab) listen(port int) (net.Listener, error) {
 	return ln, nil
 }
 
-// serveNode opens a device's SSH, telnet and HTTP ports.
-func (l *Lab) serveNode(n *Node) error {
+// serveNode serves a device's SSH, telnet and HTTP ports.
+func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listener) {
 	r := n.Router
-	key, err := transport.LoadOrCreateHostKey(filepath.Join(l.opt.StateDir, "devices", n.Spec.Name, "ssh_host_rsa_key"))
-	if err != nil {
-		return fmt.Errorf("lab: %s: %w", n.Spec.Name, err)
-	}
-	sshLn, err := l.listen(n.SSHPort)
-	if err != nil {
-		return err
-	}
-	telLn, err := l.listen(n.Telnet)
-	if err != nil {
-		return err
-	}
-	httpLn, err := l.listen(n.HTTPPort)
-	if err != nil {
-		return err
-	}
 	handler := func(kind string) transport.HandlerFunc {
 		return func(ctx context.Context, s *transport.Session) {
 			sshOK, telnetOK := r.Transports()
@@ -258,7 +284,6 @@ func (l *Lab) serveNode(n *Node) error {
 	l.goServe(func() error { return sshSrv.Serve(sshLn) })
 	l.goServe(func() error { return telSrv.Serve(telLn) })
 	l.goServe(func() error { return httpSrv.Serve(httpLn) })
-	return nil
 }
 
 // httpGate answers only while `ip http server` is configured; otherwise it
