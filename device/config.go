@@ -112,6 +112,7 @@ func defaultConfig(d *Router) *config {
 		banners:      map[string]string{},
 		domainLookup: true,
 		httpPort:     80,
+		logBuffered:  true, // IOS buffers 4096 bytes of syslog by default
 		logSize:      4096,
 		tsDebug:      tsCfg{on: true, msec: true},
 		tsLog:        tsCfg{on: true, msec: true},
@@ -249,14 +250,20 @@ func (d *Router) writeService(w *strings.Builder) {
 	}
 }
 
+// writeLogging writes what differs from IOS's default: buffered logging on,
+// 4096 bytes, level debugging.
 func (d *Router) writeLogging(w *strings.Builder) {
-	if d.cfg.logBuffered {
+	c := d.cfg
+	switch {
+	case !c.logBuffered:
+		w.WriteString("no logging buffered\n")
+	case c.logSize != 4096 || (c.logLevel != "" && c.logLevel != "debugging"):
 		s := "logging buffered"
-		if d.cfg.logSize != 4096 {
-			s += fmt.Sprintf(" %d", d.cfg.logSize)
+		if c.logSize != 4096 {
+			s += fmt.Sprintf(" %d", c.logSize)
 		}
-		if d.cfg.logLevel != "" {
-			s += " " + d.cfg.logLevel
+		if c.logLevel != "" && c.logLevel != "debugging" {
+			s += " " + c.logLevel
 		}
 		w.WriteString(s + "\n")
 	}

@@ -2,10 +2,13 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -44,5 +47,22 @@ func TestPingFollowsTheLabAddressMap(t *testing.T) {
 		if out := run(tc.node, tc.lines...); !strings.Contains(out, tc.want) {
 			t.Errorf("%s: %q:\n%s\nwant %q", tc.node.Spec.Name, tc.lines, out, tc.want)
 		}
+	}
+}
+
+func TestSSHLoginFailureIsLoggedAndNoPasswordGetsIn(t *testing.T) {
+	spec, _ := Builtin("seed")
+	l, base := startLab(t, spec, clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC)))
+	for _, pw := range []string{"wrong", ""} {
+		cfg := &ssh.ClientConfig{User: "admin", Auth: []ssh.AuthMethod{ssh.Password(pw)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}
+		if c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", base+1), cfg); err == nil {
+			c.Close()
+			t.Fatalf("SSH login with password %q succeeded", pw)
+		}
+	}
+	out := run(l.Node("Root-CA"), "show logging | include LOGIN_FAILED")
+	if !strings.Contains(out, "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: admin] [Source: 127.0.0.1] [localport: 22]") {
+		t.Errorf("SSH login failure not in the log:\n%s", out)
 	}
 }
