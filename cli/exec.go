@@ -189,6 +189,7 @@ func (s *Session) parsePipe(line, text string, off int) (*pipe, bool) {
 
 // showHelp answers '?' typed after line.
 func (s *Session) showHelp(line string) {
+	s.followWindow()
 	cmdText, pipeText, pipeOff := splitPipe(line)
 	var h parser.HelpResult
 	var base int

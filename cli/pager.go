@@ -16,6 +16,7 @@ func (s *Session) page(out string) {
 	if out == "" {
 		return
 	}
+	s.followWindow()
 	if s.length <= 0 || s.headless {
 		s.write(out)
 		return

@@ -83,7 +83,7 @@ type Session struct {
 	parent []frame
 
 	length, width int
-	lengthSet     bool
+	sizeSet       bool        // terminal length/width typed: the window no longer sets them
 	monitor       atomic.Bool // read by the device when it logs
 	timestamp     bool
 	hist          history
@@ -353,7 +353,7 @@ func (s *Session) Serve(ctx context.Context) {
 	defer detach()
 	s.ed.help, s.ed.complete = s.showHelp, s.complete
 	if s.conn.Command != "" {
-		s.length = 0
+		s.length, s.sizeSet = 0, true
 		s.runLine(s.conn.Command)
 		s.flush()
 		s.Close()
@@ -469,5 +469,16 @@ func (s *Session) waitInput() func() {
 	return func() {
 		s.host.Lock()
 		s.locked = true
+	}
+}
+
+// followWindow takes the terminal size from the client's window (SSH
+// window-change, telnet NAWS) until the user sets terminal length or width.
+func (s *Session) followWindow() {
+	if s.sizeSet || s.conn.Window == nil {
+		return
+	}
+	if w, h := s.conn.Window(); w > 0 && h > 0 {
+		s.width, s.length = w, h
 	}
 }

@@ -56,3 +56,21 @@ func TestTerminalMonitorShowsOtherSessionsLogs(t *testing.T) {
 	pw.Close()
 	<-done
 }
+
+func TestPagerFollowsTheWindowUntilTerminalLengthIsSet(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	height := 10
+	rw := &termRW{Reader: strings.NewReader("show running-config\rq" + "terminal length 0\rshow running-config\r")}
+	s := cli.New(r, cli.Conn{RW: rw, User: "admin", Remote: "10.0.0.2", Close: func() error { return nil },
+		Window: func() (int, int) { return 80, height }})
+	height = 6 // a window-change after the session started
+	s.Serve(context.Background())
+	out := strings.ReplaceAll(rw.out.String(), "\r", "")
+	first := out[:strings.Index(out, " --More-- ")]
+	if n := strings.Count(first, "\n"); n != 7 { // the blank line, the command, then 5 lines of output above --More--
+		t.Errorf("first page has %d lines, want a 6-line window's worth:\n%s", n, first)
+	}
+	if strings.Count(out, "--More--") != 1 {
+		t.Errorf("terminal length 0 did not stop paging:\n%s", out)
+	}
+}
