@@ -458,6 +458,10 @@ func (s *Session) End() {
 // SetPriv changes the privilege level (enable, disable).
 func (s *Session) SetPriv(p int) { s.priv = p }
 
+// Unlocked releases the host lock while a command waits on something slow
+// (a file transfer) and returns the function that takes it back.
+func (s *Session) Unlocked() (relock func()) { return s.waitInput() }
+
 // waitInput releases the host lock while the session waits for the user,
 // and returns the function that takes it back.
 func (s *Session) waitInput() func() {

@@ -41,6 +41,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Rand is the source of randomness for salts and keys (nil: crypto/rand).
 	Rand io.Reader
+	// Remote moves files to and from the lab's servers (copy … ftp://);
+	// nil means none are reachable.
+	Remote Remote
 	// Neighbor tells whether something in the lab (a device's up
 	// interface, a lab service) owns an address; nil means nothing does.
 	Neighbor func(addr netip.Addr) bool
@@ -68,6 +71,7 @@ type Router struct {
 
 	ntpReachable func(addr string) bool
 	neighbor     func(addr netip.Addr) bool
+	remote       Remote
 	addrs        atomic.Value        // map[netip.Addr]bool: up interfaces' addresses (refreshAddrs)
 	arp          map[netip.Addr]bool // neighbours resolved since boot
 	rand         io.Reader
@@ -139,6 +143,7 @@ func New(opt Options) (*Router, error) {
 		initial:      opt.Initial,
 		ntpReachable: opt.NTPReachable,
 		neighbor:     opt.Neighbor,
+		remote:       opt.Remote,
 		rand:         opt.Rand,
 		sessions:     make(map[*cli.Session]*sessionInfo),
 		http:         newHTTPMux(),
@@ -190,6 +195,7 @@ func (d *Router) buildRegistry() {
 	d.registerRoutes(r)
 	d.registerFacts(r)
 	d.registerPing(r)
+	d.registerCopy(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}

@@ -312,9 +312,9 @@ func (d *Router) copyStartRun(s *cli.Session, _ parser.Args) {
 	}
 	// Merging runs the text through the parser, which takes the lock per
 	// line; release it meanwhile.
-	d.mu.Unlock()
+	relock := s.Unlocked()
 	errs := d.apply(string(text), "manual")
-	d.mu.Lock()
+	relock()
 	for _, e := range errs {
 		s.Println(e)
 	}

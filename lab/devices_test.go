@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +66,39 @@ func TestSSHLoginFailureIsLoggedAndNoPasswordGetsIn(t *testing.T) {
 	out := run(l.Node("Root-CA"), "show logging | include LOGIN_FAILED")
 	if !strings.Contains(out, "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: admin] [Source: 127.0.0.1] [localport: 22]") {
 		t.Errorf("SSH login failure not in the log:\n%s", out)
+	}
+}
+
+func TestCopyConfigOverFTPThroughTheAddressMap(t *testing.T) {
+	spec, _ := Builtin("seed")
+	l, _ := startLab(t, spec, clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC)))
+	spoke := l.Node("spoke-2")
+	// Back up to the lab FTP service (10.1.1.1), with the IOS dialog.
+	out := run(spoke, "copy running-config ftp://10.1.1.1/spoke-2.cfg", "", "")
+	for _, want := range []string{"Address or name of remote host [10.1.1.1]? ", "Destination filename [spoke-2.cfg]? ",
+		"Writing spoke-2.cfg !", "bytes copied in"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("copy to ftp lacks %q:\n%s", want, out)
+		}
+	}
+	saved, err := os.ReadFile(filepath.Join(l.ftpDir(), "spoke-2.cfg"))
+	if err != nil || !strings.Contains(string(saved), "hostname spoke-2") {
+		t.Fatalf("backup on the FTP server: %v\n%s", err, saved)
+	}
+	// Restore it elsewhere: spoke-3 merges it into its running config.
+	out = run(l.Node("spoke-3"), "copy ftp://10.1.1.1/spoke-2.cfg running-config", "", "", "", "show running-config | include ^hostname")
+	if !strings.Contains(out, "Loading spoke-2.cfg !") || !strings.Contains(out, "\nhostname spoke-2\n") {
+		t.Errorf("copy from ftp:\n%s", out)
+	}
+	// A directory the server lacks, an unreachable host and a missing file
+	// fail as IOS does.
+	if out := run(spoke, "copy running-config ftp://10.1.1.1/no/such/dir.cfg", "", ""); !strings.Contains(out, "(No such file or directory)") {
+		t.Errorf("missing directory:\n%s", out)
+	}
+	if out := run(spoke, "copy running-config ftp://192.0.2.9/x", "", ""); !strings.Contains(out, "%Error opening ftp://192.0.2.9/x (Timed out)") {
+		t.Errorf("unreachable host:\n%s", out)
+	}
+	if out := run(spoke, "copy ftp://10.1.1.1/nope startup-config", "", "", ""); !strings.Contains(out, "%Error opening ftp://10.1.1.1/nope (No such file or directory)") {
+		t.Errorf("missing file:\n%s", out)
 	}
 }

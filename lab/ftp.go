@@ -1,15 +1,24 @@
 package lab
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
+	"github.com/jlaffaye/ftp"
 	ftpserver "goftp.io/server/v2"
 	"goftp.io/server/v2/driver/file"
+
+	"github.com/iosemu/iosemu/device"
 )
 
 // The lab FTP service (10.1.1.1 in the seed lab): the server IOS
@@ -112,3 +121,66 @@ func (c *trackedConn) Close() error {
 
 // ftpDir is the FTP service's root in the state dir.
 func (l *Lab) ftpDir() string { return filepath.Join(l.opt.StateDir, "ftp") }
+
+// remote is the devices' way to the lab's FTP service: a lab address is
+// resolved through the address map to the service's loopback listener, and
+// the copy runs over real FTP.
+type remote struct{ l *Lab }
+
+func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
+	if r.l.ftpAddr == "" || u.Hostname() != r.l.ftpAddr {
+		return nil, device.ErrUnreachable
+	}
+	target := net.JoinHostPort(r.l.opt.Host, fmt.Sprint(r.l.opt.BasePort+300))
+	c, err := ftp.Dial(target, ftp.DialWithContext(ctx), ftp.DialWithTimeout(10*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	// IOS logs in anonymously unless ip ftp username/password are set.
+	if err := c.Login("anonymous", "ios@"+u.Hostname()); err != nil {
+		c.Quit()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (r remote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
+	c, err := r.dial(ctx, u)
+	if err != nil {
+		return nil, ftpErr(err)
+	}
+	defer c.Quit()
+	resp, err := c.Retr(u.Path)
+	if err != nil {
+		return nil, ftpErr(err)
+	}
+	defer resp.Close()
+	data, err := io.ReadAll(io.LimitReader(resp, 16<<20))
+	return data, ftpErr(err)
+}
+
+func (r remote) Put(ctx context.Context, u *url.URL, data []byte) error {
+	c, err := r.dial(ctx, u)
+	if err != nil {
+		return ftpErr(err)
+	}
+	defer c.Quit()
+	return ftpErr(c.Stor(u.Path, bytes.NewReader(data)))
+}
+
+// ftpErr turns an FTP reply into the device's words for it, keeping the
+// server's own text (which names its paths) out of the router's output.
+func ftpErr(err error) error {
+	var te *textproto.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, device.ErrUnreachable):
+		return err
+	case errors.As(err, &te) && te.Code == 530:
+		return fmt.Errorf("lab ftp: %w", device.ErrDenied)
+	case errors.As(err, &te) && te.Code >= 450 && te.Code < 600:
+		return fmt.Errorf("lab ftp: %w", device.ErrNotFound)
+	}
+	return fmt.Errorf("lab ftp: %w: %v", device.ErrUnreachable, err)
+}

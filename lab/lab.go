@@ -168,6 +168,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Logger:       log,
 				NTPReachable: func(addr string) bool { return ntp[addr] },
 				Neighbor:     l.owns,
+				Remote:       remote{l},
 			})
 			if err != nil {
 				errs[i] = err
