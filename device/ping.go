@@ -2,7 +2,10 @@ package device
 
 import (
 	"net/netip"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/parser"
@@ -11,14 +14,17 @@ import (
 // ping answers from the lab's address map: an echo succeeds when this
 // router has a route to the address (an up interface, or a static route
 // whose next hop answers) and something in the lab owns the address. As on a
-// real router, the first echo to an on-link neighbour not yet in the ARP
-// cache is lost while ARP resolves.
+// real router, the first echo to a next hop not in the ARP cache is lost
+// while ARP resolves; entries age out after four hours of lab time.
 
 func (d *Router) registerPing(r *cli.Registry) {
 	r.Install(parser.Exec,
 		cmd{Syntax: "ping A.B.C.D$addr [repeat (1-2147483647)$count] [size (36-18024)$bytes]",
 			Help:    "Send echo messages\nPing destination address or hostname\nspecify repeat count\nRepeat count\nspecify datagram size\nDatagram size",
 			Handler: d.ping},
+		cmd{Syntax: "show arp", Help: cli.HelpShow + "\nARP table", Handler: d.showARP},
+		cmd{Syntax: "clear arp-cache", Help: cli.HelpClear + "\nClear the entire ARP cache", Priv: 15,
+			Handler: func(*cli.Session, parser.Args) { d.arp = map[netip.Addr]arpEntry{} }},
 		cmd{Syntax: "ping WORD$host", Help: "Send echo messages\nPing destination address or hostname",
 			Handler: func(s *cli.Session, a parser.Args) {
 				s.Println("% Unrecognized host or address, or protocol not running.")
@@ -27,22 +33,54 @@ func (d *Router) registerPing(r *cli.Registry) {
 	)
 }
 
-// refreshAddrs publishes the addresses of the up interfaces, which other
-// routers read without this router's lock.
+// refreshAddrs publishes the addresses of the up interfaces and their MACs,
+// which other routers read without this router's lock.
 func (d *Router) refreshAddrs() {
-	m := map[netip.Addr]bool{}
-	for _, i := range d.cfg.interfaces {
+	m := map[netip.Addr]string{}
+	for n, i := range d.cfg.interfaces {
 		if i.addr.IsValid() && !i.shutdown {
-			m[i.addr.Addr()] = true
+			m[i.addr.Addr()] = d.ident.InterfaceMAC(n)
 		}
 	}
 	d.addrs.Store(m)
 }
 
-// Owns reports whether an up interface of this router has addr.
-func (d *Router) Owns(addr netip.Addr) bool {
-	m, _ := d.addrs.Load().(map[netip.Addr]bool)
-	return m[addr]
+// Owns reports whether an up interface of this router has addr, and that
+// interface's MAC address.
+func (d *Router) Owns(addr netip.Addr) (mac string, ok bool) {
+	m, _ := d.addrs.Load().(map[netip.Addr]string)
+	mac, ok = m[addr]
+	return mac, ok
+}
+
+// arpEntry is a neighbour learnt by ARP.
+type arpEntry struct {
+	mac   string
+	iface string
+	at    time.Time // lab time it was learnt
+}
+
+// arpTimeout is IOS's default ARP cache lifetime (arp timeout 14400).
+const arpTimeout = 4 * time.Hour
+
+// arpLookup finds a live ARP entry, dropping it once it has aged out.
+func (d *Router) arpLookup(a netip.Addr) (arpEntry, bool) {
+	e, ok := d.arp[a]
+	if ok && d.lab.Now().Sub(e.at) >= arpTimeout {
+		delete(d.arp, a)
+		return arpEntry{}, false
+	}
+	return e, ok
+}
+
+// onLink is the up interface whose subnet holds a, if any.
+func (d *Router) onLink(a netip.Addr) *iface {
+	for _, i := range d.cfg.interfaces {
+		if i.addr.IsValid() && !i.shutdown && i.addr.Masked().Contains(a) {
+			return i
+		}
+	}
+	return nil
 }
 
 // path finds how this router reaches addr: the next hop that must answer
@@ -75,8 +113,15 @@ func (d *Router) ping(s *cli.Session, a parser.Args) {
 	s.Println("Type escape sequence to abort.")
 	s.Printf("Sending %d, %d-byte ICMP Echos to %s, timeout is 2 seconds:\n", count, size, addr)
 	hop, routed := d.path(addr)
-	self := d.Owns(addr)
-	answers := self || (routed && d.neighbor != nil && d.neighbor(addr) && (hop == addr || d.neighbor(hop)))
+	_, self := d.Owns(addr)
+	answers := self
+	var hopMAC string
+	if !self && routed && d.neighbor != nil {
+		_, dst := d.neighbor(addr)
+		var ok bool
+		hopMAC, ok = d.neighbor(hop)
+		answers = dst && ok
+	}
 	ok := 0
 	var marks strings.Builder
 	for n := 0; n < count; n++ {
@@ -86,8 +131,11 @@ func (d *Router) ping(s *cli.Session, a parser.Args) {
 		switch {
 		case !answers:
 			marks.WriteString(".")
-		case !self && !d.arp[hop]:
-			d.arp[hop] = true // resolved while the first echo timed out
+		case !self && !d.arpKnown(hop):
+			// The first echo times out while ARP resolves the next hop.
+			if i := d.onLink(hop); i != nil {
+				d.arp[hop] = arpEntry{mac: hopMAC, iface: i.name, at: d.lab.Now()}
+			}
 			marks.WriteString(".")
 		default:
 			marks.WriteString("!")
@@ -101,4 +149,35 @@ func (d *Router) ping(s *cli.Session, a parser.Args) {
 		return
 	}
 	s.Printf("Success rate is %d percent (%d/%d), round-trip min/avg/max = 1/1/1 ms\n", pct, ok, count)
+}
+
+func (d *Router) arpKnown(a netip.Addr) bool {
+	_, ok := d.arpLookup(a)
+	return ok
+}
+
+// showARP lists the router's own addresses and the neighbours it has
+// learnt, with their age on the lab clock.
+func (d *Router) showARP(s *cli.Session, _ parser.Args) {
+	type row struct {
+		addr             netip.Addr
+		age, mac, ifname string
+	}
+	var rows []row
+	for n, i := range d.cfg.interfaces {
+		if i.addr.IsValid() && !i.shutdown && !strings.HasPrefix(i.name, "Loopback") {
+			rows = append(rows, row{i.addr.Addr(), "-", d.ident.InterfaceMAC(n), i.name})
+		}
+	}
+	for a := range d.arp {
+		if e, ok := d.arpLookup(a); ok {
+			age := int(d.lab.Now().Sub(e.at) / time.Minute)
+			rows = append(rows, row{a, strconv.Itoa(age), e.mac, e.iface})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].addr.Less(rows[j].addr) })
+	s.Println("Protocol  Address          Age (min)  Hardware Addr   Type   Interface")
+	for _, r := range rows {
+		s.Printf("Internet  %-16s%9s   %-14s  ARPA   %s\n", r.addr, r.age, r.mac, r.ifname)
+	}
 }

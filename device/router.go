@@ -45,8 +45,9 @@ type Options struct {
 	// nil means none are reachable.
 	Remote Remote
 	// Neighbor tells whether something in the lab (a device's up
-	// interface, a lab service) owns an address; nil means nothing does.
-	Neighbor func(addr netip.Addr) bool
+	// interface, a lab service) owns an address, and its MAC address; nil
+	// means nothing does.
+	Neighbor func(addr netip.Addr) (mac string, ok bool)
 	// NTPReachable tells whether a lab address answers NTP (the lab's NTP
 	// service); nil means no NTP server is reachable.
 	NTPReachable func(addr string) bool
@@ -70,10 +71,10 @@ type Router struct {
 	initial  string
 
 	ntpReachable func(addr string) bool
-	neighbor     func(addr netip.Addr) bool
+	neighbor     func(addr netip.Addr) (string, bool)
 	remote       Remote
-	addrs        atomic.Value        // map[netip.Addr]bool: up interfaces' addresses (refreshAddrs)
-	arp          map[netip.Addr]bool // neighbours resolved since boot
+	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
+	arp          map[netip.Addr]arpEntry // the ARP cache
 	rand         io.Reader
 
 	cfg       *config
@@ -222,7 +223,7 @@ func (d *Router) boot(reason string) error {
 	}
 	d.mu.Lock()
 	d.cfg = defaultConfig(d)
-	d.arp = map[netip.Addr]bool{}
+	d.arp = map[netip.Addr]arpEntry{}
 	d.refreshAddrs()
 	d.booted = d.clk.Now()
 	d.bootedLab = d.lab.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,30 @@ func TestCopyConfigOverFTPThroughTheAddressMap(t *testing.T) {
 	}
 	if out := run(spoke, "copy ftp://10.1.1.1/nope startup-config", "", "", ""); !strings.Contains(out, "%Error opening ftp://10.1.1.1/nope (No such file or directory)") {
 		t.Errorf("missing file:\n%s", out)
+	}
+}
+
+func TestARPCacheOnTheLabClock(t *testing.T) {
+	spec, _ := Builtin("seed")
+	c := clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC))
+	l, _ := startLab(t, spec, c)
+	spoke, ca := l.Node("spoke-1"), l.Node("Root-CA")
+	caMAC, _ := ca.Router.Owns(netip.MustParseAddr("172.16.1.1"))
+	run(spoke, "ping 172.16.1.1")
+	if err := c.Advance(30*time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := run(spoke, "show arp")
+	want := fmt.Sprintf("Internet  172.16.1.1             30   %s  ARPA   FastEthernet0/0", caMAC)
+	if !strings.Contains(out, "Protocol  Address          Age (min)  Hardware Addr   Type   Interface") || !strings.Contains(out, want) ||
+		!strings.Contains(out, "Internet  172.16.1.11             -   ") {
+		t.Errorf("show arp:\n%s\nwant a line %q", out, want)
+	}
+	// After four hours the entry is gone and the next ping loses its first echo again.
+	if err := c.Advance(4*time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(spoke, "show arp | include 172.16.1.1 ", "ping 172.16.1.1"); strings.Contains(out, caMAC) || !strings.Contains(out, ".!!!!") {
+		t.Errorf("ARP entry did not age out:\n%s", out)
 	}
 }

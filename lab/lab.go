@@ -389,18 +389,20 @@ func (l *Lab) Close() error {
 	return err
 }
 
-// owns tells whether a lab device's up interface or a lab service has addr:
-// the lab's address map, as a ping sees it.
-func (l *Lab) owns(addr netip.Addr) bool {
+// owns tells whether a lab device's up interface or a lab service has addr,
+// and its MAC address: the lab's address map, as a ping and ARP see it.
+func (l *Lab) owns(addr netip.Addr) (string, bool) {
 	for _, s := range l.spec.Services {
 		if s.Address == addr.String() {
-			return true
+			b := addr.As4()
+			// A lab service's MAC: a locally administered address from its IP.
+			return fmt.Sprintf("0200.%02x%02x.%02x%02x", b[0], b[1], b[2], b[3]), true
 		}
 	}
 	for _, n := range l.nodes {
-		if n.Router.Owns(addr) {
-			return true
+		if mac, ok := n.Router.Owns(addr); ok {
+			return mac, true
 		}
 	}
-	return false
+	return "", false
 }
