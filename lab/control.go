@@ -91,7 +91,7 @@ func (l *Lab) apiDevices(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (l *Lab) apiClock(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, ClockInfo{Now: l.clock.Now(), Offset: l.clock.Offset().String(), Scale: l.clock.Scale(), Timers: l.clock.Pending()})
+	writeJSON(w, http.StatusOK, ClockInfo{Now: l.clock.Now(), Offset: l.clock.Offset().Round(time.Millisecond).String(), Scale: l.clock.Scale(), Timers: l.clock.Pending()})
 }
 
 func (l *Lab) apiAdvance(w http.ResponseWriter, r *http.Request) {
