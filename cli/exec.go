@@ -149,6 +149,21 @@ func (s *Session) caret(off int) {
 // takes it for a host name to telnet to.
 func (s *Session) unknownHost(text string) {
 	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	if c, ok := s.host.(Connector); ok {
+		handled := false
+		func() {
+			s.host.Lock()
+			s.locked = true
+			defer func() {
+				s.locked = false
+				s.host.Unlock()
+			}()
+			handled = c.Telnet(s, word)
+		}()
+		if handled {
+			return
+		}
+	}
 	if s.host.DomainLookup() {
 		fmt.Fprintf(&s.out, "Translating %q...domain server (255.255.255.255)\n", word)
 	} else {

@@ -55,6 +55,14 @@ type Host interface {
 	Banner(kind string) string
 }
 
+// Connector is a Host that can open a session to another host named by a
+// word typed in EXEC: IOS takes an unknown word for a host to telnet to. It
+// runs like a command, under the host's lock, and reports whether the word
+// named a host it can try.
+type Connector interface {
+	Telnet(s *Session, word string) bool
+}
+
 // Conn is a transport's session as the CLI sees it.
 type Conn struct {
 	RW      io.ReadWriter
@@ -457,6 +465,23 @@ func (s *Session) End() {
 
 // SetPriv changes the privilege level (enable, disable).
 func (s *Session) SetPriv(p int) { s.priv = p }
+
+// Nest runs a session on another router over this session's terminal, as
+// the IOS telnet and ssh clients do, until that session ends. user "" runs
+// the other router's login dialog; remote is this router's address as the
+// other one sees it. The host lock is released meanwhile.
+func (s *Session) Nest(h Host, user, remote string) {
+	s.flush()
+	relock := s.Unlocked()
+	defer relock()
+	child := New(h, Conn{RW: s.conn.RW, User: user, Remote: remote, Window: s.conn.Window,
+		Close: func() error { return nil }})
+	// The keys typed next belong to the nested session: share the stream
+	// (and what it has buffered) rather than reading the connection twice.
+	child.keys = s.keys
+	child.ed.keys = s.keys
+	child.Serve(context.Background())
+}
 
 // Unlocked releases the host lock while a command waits on something slow
 // (a file transfer) and returns the function that takes it back.

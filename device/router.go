@@ -41,6 +41,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Rand is the source of randomness for salts and keys (nil: crypto/rand).
 	Rand io.Reader
+	// Peer finds the lab router that owns an address (telnet, ssh -l);
+	// nil means there are none.
+	Peer func(addr netip.Addr) (*Router, bool)
 	// Remote moves files to and from the lab's servers (copy … ftp://);
 	// nil means none are reachable.
 	Remote Remote
@@ -73,6 +76,7 @@ type Router struct {
 	ntpReachable func(addr string) bool
 	neighbor     func(addr netip.Addr) (string, bool)
 	remote       Remote
+	peer         func(addr netip.Addr) (*Router, bool)
 	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
 	arp          map[netip.Addr]arpEntry // the ARP cache
 	rand         io.Reader
@@ -145,6 +149,7 @@ func New(opt Options) (*Router, error) {
 		ntpReachable: opt.NTPReachable,
 		neighbor:     opt.Neighbor,
 		remote:       opt.Remote,
+		peer:         opt.Peer,
 		rand:         opt.Rand,
 		sessions:     make(map[*cli.Session]*sessionInfo),
 		http:         newHTTPMux(),
@@ -197,6 +202,7 @@ func (d *Router) buildRegistry() {
 	d.registerFacts(r)
 	d.registerPing(r)
 	d.registerCopy(r)
+	d.registerConnect(r)
 	for _, f := range d.features {
 		f.Register(r, d)
 	}

@@ -128,3 +128,40 @@ func TestARPCacheOnTheLabClock(t *testing.T) {
 		t.Errorf("ARP entry did not age out:\n%s", out)
 	}
 }
+
+func TestTelnetAndSSHBetweenRouters(t *testing.T) {
+	spec, _ := Builtin("seed")
+	l, _ := startLab(t, spec, clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC)))
+	spoke := l.Node("spoke-1")
+	out := run(spoke,
+		"telnet 172.16.1.1", "admin", "cisco", "show users | include vty", "exit",
+		"172.16.1.12", "admin", "cisco", "exit",
+		"ssh -l admin 172.16.1.13", "cisco", "show privilege", "exit",
+		"telnet 172.16.1.11", "admin", "cisco", "exit",
+		"telnet 172.16.1.99",
+		"ssh -l admin 172.16.1.14", "bad", "worse", "worst",
+		"show privilege")
+	for _, want := range []string{
+		"spoke-1#telnet 172.16.1.1\nTrying 172.16.1.1 ... Open\n\n\nUser Access Verification\n\nUsername: admin\nPassword: \n\nRoot-CA#",
+		"*  2 vty 0     admin      idle                 00:00:00 172.16.1.11\n",
+		"Root-CA#exit\n\n[Connection to 172.16.1.1 closed by foreign host]\nspoke-1#",
+		"spoke-1#172.16.1.12\nTrying 172.16.1.12 ... Open",
+		"spoke-2#exit\n\n[Connection to 172.16.1.12 closed by foreign host]",
+		"spoke-1#ssh -l admin 172.16.1.13\nPassword: \n\nspoke-3#show privilege\nCurrent privilege level is 15",
+		"spoke-1#telnet 172.16.1.11\nTrying 172.16.1.11 ... Open", // to itself
+		"Trying 172.16.1.99 ... \n% Connection timed out; remote host not responding",
+		"Password: \nPassword: \nPassword: \n% Authentication failed.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if !strings.HasSuffix(out, "spoke-1#show privilege\nCurrent privilege level is 15\nspoke-1#") {
+		t.Errorf("not back on spoke-1 at the end:\n%s", out)
+	}
+	// A router whose vty admits only SSH refuses telnet.
+	run(l.Node("Root-CA"), "configure terminal", "line vty 0 4", "transport input ssh", "end")
+	if out := run(spoke, "telnet 172.16.1.1"); !strings.Contains(out, "% Connection refused by remote host") {
+		t.Errorf("telnet to an ssh-only router:\n%s", out)
+	}
+}

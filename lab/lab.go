@@ -169,6 +169,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				NTPReachable: func(addr string) bool { return ntp[addr] },
 				Neighbor:     l.owns,
 				Remote:       remote{l},
+				Peer:         l.peer,
 			})
 			if err != nil {
 				errs[i] = err
@@ -405,4 +406,14 @@ func (l *Lab) owns(addr netip.Addr) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// peer is the lab router that owns addr on an up interface.
+func (l *Lab) peer(addr netip.Addr) (*device.Router, bool) {
+	for _, n := range l.nodes {
+		if _, ok := n.Router.Owns(addr); ok {
+			return n.Router, true
+		}
+	}
+	return nil, false
 }
