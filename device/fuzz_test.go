@@ -18,6 +18,7 @@ func FuzzSession(f *testing.F) {
 		"conf t\rline vty 0 4\rdo show users | include vty\rend\rwr\r", "enable 5\rdisable\r???\t\t\x03",
 		"show run | section interface\rshow run | count \r| foo\r", "copy run start\r\rerase startup-config\rn",
 		"\xff\xfe\xfd\x00\x01\x7f\x08\r\n\r\x00", "clock set 10:00:00 1 Jan 2016\rshow clock detail\r",
+		"r\r \x7f\rr\rY", // two reloads from one session once closed a channel twice
 	} {
 		f.Add(seed)
 	}

@@ -457,17 +457,34 @@ func (d *Router) Ready() <-chan struct{} {
 	return d.ready
 }
 
+// ErrReloading is returned while a reload is already under way.
+var ErrReloading = errors.New("device: a reload is already in progress")
+
 // Reload drops every session and boots again from startup-config.
 func (d *Router) Reload(reason string) error {
-	d.bootMu.Lock()
-	ready := d.ready
-	select {
-	case <-ready:
-		ready = make(chan struct{})
-		d.ready = ready
-	default: // a reload already announced by the reload command
+	ready := d.beginBoot()
+	if ready == nil {
+		return ErrReloading
 	}
-	d.bootMu.Unlock()
+	return d.reload(ready, reason)
+}
+
+// beginBoot announces a boot (Ready stops answering) and returns the channel
+// to close when it is over; nil if a boot is already under way.
+func (d *Router) beginBoot() chan struct{} {
+	d.bootMu.Lock()
+	defer d.bootMu.Unlock()
+	select {
+	case <-d.ready:
+	default:
+		return nil
+	}
+	d.ready = make(chan struct{})
+	return d.ready
+}
+
+// reload is a boot announced by beginBoot.
+func (d *Router) reload(ready chan struct{}, reason string) error {
 	defer close(ready)
 	for _, s := range d.Sessions() {
 		s.Close()

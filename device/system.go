@@ -358,15 +358,17 @@ func (d *Router) reloadCmd(s *cli.Session, _ parser.Args) {
 	if !s.Confirm("Proceed with reload? ") {
 		return
 	}
-	d.Log(fmt.Sprintf("%%SYS-5-RELOAD: Reload requested by %s on %s. Reload Reason: Reload Command.", s.User(), s.Line()))
 	// Booting applies the configuration through sessions that need the
 	// device lock, which this command holds: reboot once it returns. Ready
 	// stops answering until the boot is over.
-	d.bootMu.Lock()
-	d.ready = make(chan struct{})
-	d.bootMu.Unlock()
+	ready := d.beginBoot()
+	if ready == nil {
+		s.Error("%% A reload is already in progress")
+		return
+	}
+	d.Log(fmt.Sprintf("%%SYS-5-RELOAD: Reload requested by %s on %s. Reload Reason: Reload Command.", s.User(), s.Line()))
 	go func() {
-		if err := d.Reload("Reload Command"); err != nil {
+		if err := d.reload(ready, "Reload Command"); err != nil {
 			d.log.Error("reload failed", "device", d.name, "err", err)
 		}
 	}()
