@@ -123,19 +123,12 @@ func defaultConfig(d *Router) *config {
 			builtin: true, shutdown: true, method: "unset",
 		})
 	}
-	c.lines = []*lineCfg{
-		{kind: "con", first: 0, last: 0},
-		{kind: "aux", first: 0, last: 0},
-		{kind: "vty", first: 0, last: 4, transport: nil},
+	c.lines = []*lineCfg{{kind: "con"}}
+	if !d.profile.NoAux {
+		c.lines = append(c.lines, &lineCfg{kind: "aux"})
 	}
-	if d.profile.XEVersion != "" {
-		c.lines = []*lineCfg{
-			{kind: "con", first: 0, last: 0},
-			{kind: "aux", first: 0, last: 0},
-			{kind: "vty", first: 0, last: 4},
-		}
-	}
-	d.setHostnameDefault(c)
+	c.lines = append(c.lines, &lineCfg{kind: "vty", first: 0, last: 4})
+	d.hostname.Store(c.hostname)
 	d.domainLookup.Store(true)
 	d.lmu.Lock()
 	d.ts = clock.TimestampOpts{Msec: true}
@@ -143,8 +136,6 @@ func defaultConfig(d *Router) *config {
 	d.lmu.Unlock()
 	return c
 }
-
-func (d *Router) setHostnameDefault(c *config) { d.hostname.Store(c.hostname) }
 
 // markChanged records a configuration change (for the running-config header
 // and the reload prompt).

@@ -8,9 +8,13 @@ import (
 // registerLines declares `line con|aux|vty` and its sub-mode.
 func (d *Router) registerLines(r *cli.Registry) {
 	lm := cli.NewMode(r, "config-line", "(config-line)#", parser.Config)
+	kinds, kindHelp := "console|aux|vty", "Primary terminal line\nAuxiliary line\nVirtual terminal"
+	if d.profile.NoAux {
+		kinds, kindHelp = "console|vty", "Primary terminal line\nVirtual terminal"
+	}
 	r.Install(parser.Config,
-		cmd{Syntax: "line <console|aux|vty>$kind (0-15)$first [(0-15)$last]",
-			Help: "Configure a terminal line\nPrimary terminal line\nAuxiliary line\nVirtual terminal\nFirst Line number\nLast Line number",
+		cmd{Syntax: "line <" + kinds + ">$kind (0-15)$first [(0-15)$last]",
+			Help: "Configure a terminal line\n" + kindHelp + "\nFirst Line number\nLast Line number",
 			Handler: func(s *cli.Session, a parser.Args) {
 				kind := map[string]string{"console": "con", "aux": "aux", "vty": "vty"}[a.Keyword("kind")]
 				first := a.Int("first")

@@ -442,10 +442,10 @@ func (d *Router) versionState() platforms.VersionState {
 	}
 }
 
-// firstVTY is the absolute line number of vty 0: after con 0 and aux 0 on
-// the platforms that have an aux port (the CSR 1000V has none).
+// firstVTY is the absolute line number of vty 0: after con 0, and aux 0 on
+// the platforms that have an aux port.
 func (d *Router) firstVTY() int {
-	if d.profile.Name == "CSR1k" {
+	if d.profile.NoAux {
 		return 1
 	}
 	return 2

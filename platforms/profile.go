@@ -72,6 +72,9 @@ type Profile struct {
 	LicenseLines  []string // license block after the export notice (XE) or after storage (classic)
 	// NoRestartLine drops "System restarted at" (CSR 1000V prints none).
 	NoRestartLine bool
+	// NoAux: the platform has no auxiliary port, so no `line aux 0` and vty 0
+	// is absolute line 1 (the CSR 1000V is a virtual machine).
+	NoAux bool
 
 	// Identity.
 	SerialPrefix string // manufacturing site of the chassis serial ("FTX"); "" = 11 random characters (CSR)
@@ -404,6 +407,7 @@ var csr1k = &Profile{
 		"Next reload license Level: ax",
 	},
 	NoRestartLine: true,
+	NoAux:         true,
 	Interfaces: []Interface{
 		{Name: "GigabitEthernet1", Short: "Gi1", Hardware: "CSR vNIC", Bandwidth: 1000000, Media: "Virtual", MTU: 1500},
 		{Name: "GigabitEthernet2", Short: "Gi2", Hardware: "CSR vNIC", Bandwidth: 1000000, Media: "Virtual", MTU: 1500},
