@@ -385,7 +385,11 @@ func (d *Router) writeNTP(w *strings.Builder) {
 
 // renderRunning is `show running-config`.
 func (d *Router) renderRunning() string {
-	body := d.renderConfig()
+	return buildingConfig(d.renderConfig())
+}
+
+// buildingConfig puts the header IOS prints before a configuration it shows.
+func buildingConfig(body string) string {
 	return fmt.Sprintf("Building configuration...\n\nCurrent configuration : %d bytes\n", len(body)) + body
 }
 

@@ -92,7 +92,7 @@ func (d *Router) registerSystem(r *cli.Registry) {
 				w.WriteString("!\n")
 				d.writeInterface(&w, i)
 				w.WriteString("end\n")
-				s.Printf("Building configuration...\n\nCurrent configuration : %d bytes\n%s\n", w.Len(), w.String())
+				s.Printf("%s\n", buildingConfig(w.String()))
 			}},
 		cmd{Syntax: "show startup-config", Help: cli.HelpShow + "\nContents of startup configuration", Priv: 15, Handler: d.showStartup},
 		cmd{Syntax: "write [memory]", Help: "Write running configuration to memory, network, or terminal\nWrite to NV memory", Priv: 15, Handler: d.writeMemory},
@@ -273,13 +273,17 @@ func (d *Router) showStartup(s *cli.Session, _ parser.Args) {
 	s.Printf("%s", text)
 }
 
-func (d *Router) writeMemory(s *cli.Session, _ parser.Args) {
+func (d *Router) writeMemory(s *cli.Session, _ parser.Args) { d.save(s) }
+
+// save is write memory as the user sees it: Building configuration… [OK].
+func (d *Router) save(s *cli.Session) bool {
 	s.Println("Building configuration...")
 	if err := d.saveLocked(s.User()); err != nil {
 		s.Error("%% Error opening nvram:startup-config (%v)", err)
-		return
+		return false
 	}
 	s.Println("[OK]")
+	return true
 }
 
 func (d *Router) copyRunStart(s *cli.Session, _ parser.Args) {
@@ -291,12 +295,7 @@ func (d *Router) copyRunStart(s *cli.Session, _ parser.Args) {
 		s.Error("%%Error opening nvram:%s (Permission denied)", ans)
 		return
 	}
-	s.Println("Building configuration...")
-	if err := d.saveLocked(s.User()); err != nil {
-		s.Error("%% Error opening nvram:startup-config (%v)", err)
-		return
-	}
-	s.Println("[OK]")
+	d.save(s)
 }
 
 func (d *Router) copyStartRun(s *cli.Session, _ parser.Args) {
@@ -341,12 +340,9 @@ func (d *Router) reloadCmd(s *cli.Session, _ parser.Args) {
 				return
 			}
 			if ans != "" && strings.HasPrefix("yes", ans) {
-				s.Println("Building configuration...")
-				if err := d.saveLocked(s.User()); err != nil {
-					s.Error("%% Error opening nvram:startup-config (%v)", err)
+				if !d.save(s) {
 					return
 				}
-				s.Println("[OK]")
 				break
 			}
 			if ans != "" && strings.HasPrefix("no", ans) {
