@@ -92,9 +92,8 @@ func (d *Router) path(addr netip.Addr) (hop netip.Addr, ok bool) {
 		if r.prefix.Contains(addr) && r.prefix.Bits() > best {
 			best = r.prefix.Bits()
 			hop = addr
-			if v := strings.Index(r.text, "via "); v >= 0 {
-				f := strings.Fields(r.text[v+4:])
-				hop, _ = netip.ParseAddr(strings.TrimSuffix(f[0], ","))
+			if r.nexthop.IsValid() {
+				hop = r.nexthop
 			}
 		}
 	}

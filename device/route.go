@@ -103,9 +103,10 @@ func (d *Router) writeRoutes(w *strings.Builder) {
 
 // rib is one entry of the routing table.
 type rib struct {
-	code   string // C, L, S, S*
-	prefix netip.Prefix
-	text   string // what follows the prefix
+	code    string // C, L, S, S*
+	prefix  netip.Prefix
+	text    string     // what follows the prefix
+	nexthop netip.Addr // invalid for connected routes
 }
 
 // routes builds the routing table: connected and local routes of the
@@ -115,9 +116,9 @@ func (d *Router) routes() (table []rib, gateway string) {
 	for _, i := range d.cfg.interfaces {
 		if i.addr.IsValid() && !i.shutdown {
 			connected = append(connected, i)
-			table = append(table, rib{"C", i.addr.Masked(), "is directly connected, " + i.name})
+			table = append(table, rib{code: "C", prefix: i.addr.Masked(), text: "is directly connected, " + i.name})
 			if i.addr.Bits() < 32 {
-				table = append(table, rib{"L", netip.PrefixFrom(i.addr.Addr(), 32), "is directly connected, " + i.name})
+				table = append(table, rib{code: "L", prefix: netip.PrefixFrom(i.addr.Addr(), 32), text: "is directly connected, " + i.name})
 			}
 		}
 	}
@@ -141,12 +142,12 @@ func (d *Router) routes() (table []rib, gateway string) {
 				continue
 			}
 			if r.nexthop.IsValid() {
-				table = append(table, rib{code, r.prefix, fmt.Sprintf("[%d/0] via %s, %s", r.distance, r.nexthop, r.ifname)})
+				table = append(table, rib{code, r.prefix, fmt.Sprintf("[%d/0] via %s, %s", r.distance, r.nexthop, r.ifname), r.nexthop})
 			} else {
-				table = append(table, rib{code, r.prefix, "is directly connected, " + r.ifname})
+				table = append(table, rib{code: code, prefix: r.prefix, text: "is directly connected, " + r.ifname})
 			}
 		case resolves(r.nexthop):
-			table = append(table, rib{code, r.prefix, fmt.Sprintf("[%d/0] via %s", r.distance, r.nexthop)})
+			table = append(table, rib{code, r.prefix, fmt.Sprintf("[%d/0] via %s", r.distance, r.nexthop), r.nexthop})
 		default:
 			continue
 		}
