@@ -9,6 +9,7 @@ import (
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/parser"
+	"github.com/iosemu/iosemu/platforms"
 )
 
 // ifType is the IFNAME token: an interface type and number, glued
@@ -21,10 +22,17 @@ type ifKind struct {
 	virtual    bool // created on demand (Loopback)
 }
 
+// ifKinds is the platform's interface types, worked out once: every token
+// match of an interface name asks for them.
 func (d *Router) ifKinds() []ifKind {
+	d.kindsOnce.Do(func() { d.kinds = platformKinds(d.profile.Interfaces) })
+	return d.kinds
+}
+
+func platformKinds(ifs []platforms.Interface) []ifKind {
 	seen := map[string]bool{}
 	var kinds []ifKind
-	for _, pi := range d.profile.Interfaces {
+	for _, pi := range ifs {
 		k := strings.TrimRightFunc(pi.Name, func(r rune) bool { return r >= '0' && r <= '9' || r == '/' || r == '.' })
 		if !seen[k] {
 			seen[k] = true

@@ -102,6 +102,9 @@ type Router struct {
 
 	http *httpMux
 
+	kindsOnce sync.Once
+	kinds     []ifKind // the platform's interface types (ifKinds)
+
 	bootMu sync.Mutex
 	ready  chan struct{} // closed when the device has booted
 
