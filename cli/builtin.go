@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/iosemu/iosemu/parser"
@@ -139,7 +138,7 @@ func showTerminal(s *Session, _ parser.Args) {
 	}
 	s.Printf("Terminal monitor is %s\n", mon)
 	s.Printf("History is enabled, history size is %d.\n", s.hist.size)
-	fmt.Fprintf(&s.out, "Editing is enabled.\n")
+	s.Printf("Editing is enabled.\n")
 }
 
 // checkEnable asks the host with the device lock released: the host takes

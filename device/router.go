@@ -215,8 +215,7 @@ func (d *Router) buildRegistry() {
 // AddSection adds a writer for a part of the running configuration; order
 // places it among the others (see the order constants in config.go).
 func (d *Router) AddSection(order int, write func(w *strings.Builder)) {
-	d.sections = append(d.sections, section{order, write})
-	sort.SliceStable(d.sections, func(i, j int) bool { return d.sections[i].order < d.sections[j].order })
+	d.sections = append(d.sections, section{order, write}) // writeCore orders them
 }
 
 // boot resets the configuration to defaults and applies startup-config (or
