@@ -100,7 +100,10 @@ type Router struct {
 	ts     clock.TimestampOpts
 	tsOff  bool // no service timestamps log
 
-	http *httpMux
+	// http is the device's HTTP server (`ip http server`): features add
+	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
+	// for that while it serves. Every other path answers 404.
+	http *http.ServeMux
 
 	kindsOnce sync.Once
 	kinds     []ifKind // the platform's interface types (ifKinds)
@@ -155,7 +158,7 @@ func New(opt Options) (*Router, error) {
 		peer:         opt.Peer,
 		rand:         opt.Rand,
 		sessions:     make(map[*cli.Session]*sessionInfo),
-		http:         newHTTPMux(),
+		http:         http.NewServeMux(),
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
