@@ -398,7 +398,13 @@ func (d *Router) renderStartup() string { return d.renderConfig() }
 
 // renderPrivate is nvram:private-config: secrets that the startup-config
 // does not carry (key pairs, from the PKI feature).
-func (d *Router) renderPrivate() string { return "" }
+func (d *Router) renderPrivate() string {
+	var w strings.Builder
+	for _, write := range d.private {
+		write(&w)
+	}
+	return w.String()
+}
 
 func maskString(bits int) string {
 	m := uint32(0)

@@ -54,6 +54,9 @@ type Options struct {
 	// NTPReachable tells whether a lab address answers NTP (the lab's NTP
 	// service); nil means no NTP server is reachable.
 	NTPReachable func(addr string) bool
+	// HTTP carries the router's own HTTP requests (SCEP) into the lab; nil
+	// means no HTTP server is reachable.
+	HTTP HTTPDoer
 }
 
 // Router is one emulated router: its configuration state, storage, clock,
@@ -76,6 +79,7 @@ type Router struct {
 	ntpReachable func(addr string) bool
 	neighbor     func(addr netip.Addr) (string, bool)
 	remote       Remote
+	httpc        HTTPDoer
 	peer         func(addr netip.Addr) (*Router, bool)
 	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
 	arp          map[netip.Addr]arpEntry // the ARP cache
@@ -99,6 +103,9 @@ type Router struct {
 	logged int
 	ts     clock.TimestampOpts
 	tsOff  bool // no service timestamps log
+
+	private []func(w *strings.Builder) // features' parts of private-config (AddPrivateSection)
+	onBoot  []func()                   // features' boot hooks (OnBoot)
 
 	// http is the device's HTTP server (`ip http server`): features add
 	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
@@ -155,6 +162,7 @@ func New(opt Options) (*Router, error) {
 		ntpReachable: opt.NTPReachable,
 		neighbor:     opt.Neighbor,
 		remote:       opt.Remote,
+		httpc:        opt.HTTP,
 		peer:         opt.Peer,
 		rand:         opt.Rand,
 		sessions:     make(map[*cli.Session]*sessionInfo),
@@ -224,6 +232,9 @@ func (d *Router) AddSection(order int, write func(w *strings.Builder)) {
 // boot resets the configuration to defaults and applies startup-config (or
 // the initial config on a new device).
 func (d *Router) boot(reason string) error {
+	for _, f := range d.onBoot {
+		f()
+	}
 	// The clock's configuration (zone, summer time, NTP, calendar-valid)
 	// comes from the configuration being booted; the time itself carries on.
 	d.clk.ClearTimezone()

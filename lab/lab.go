@@ -147,6 +147,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	}
 	// Boot the devices side by side: a new device makes an RSA host key
 	// (~60 ms) and boots its configuration; they share nothing but the clock.
+	httpc := l.httpClient()
 	nodes := make([]*Node, len(spec.Devices))
 	keys := make([]ssh.Signer, len(spec.Devices))
 	errs := make([]error, len(spec.Devices))
@@ -169,6 +170,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				NTPReachable: func(addr string) bool { return ntp[addr] },
 				Neighbor:     l.owns,
 				Remote:       remote{l},
+				HTTP:         httpc,
 				Peer:         l.peer,
 			})
 			if err != nil {
@@ -199,6 +201,10 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		l.serveNode(n, keys[i], lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
 	l.serveControl(ctl)
+	if err := l.bootstrap(context.Background()); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return l, nil
 }
 

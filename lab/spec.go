@@ -37,16 +37,25 @@ type DeviceSpec struct {
 	Platform string `yaml:"platform"`
 	Address  string `yaml:"address"` // the lab address of its first interface
 	Config   string `yaml:"config"`  // the configuration it boots with when its nvram is empty
-	line     int
-	profile  *platforms.Profile
+	// Bootstrap is typed at the device, once, on the lab's first start,
+	// after every device has booted: the login, exec commands and the
+	// answers to their dialogs, a line each, as a person would type them
+	// (the seed lab enables its CA and enrols its spokes this way).
+	Bootstrap string `yaml:"bootstrap"`
+	line      int
+	profile   *platforms.Profile
 }
 
 // ServiceSpec is a lab service (the FTP server for CA databases, NTP).
 type ServiceSpec struct {
 	Name    string `yaml:"name"`
-	Kind    string `yaml:"kind"` // ftp | ntp
+	Kind    string `yaml:"kind"` // ftp | ntp | forward
 	Address string `yaml:"address"`
-	line    int
+	// To is the real host a forward service sends its address to: a device
+	// that connects to Address on a port reaches the same port on To
+	// (an external CA such as step-ca or NDES).
+	To   string `yaml:"to"`
+	line int
 }
 
 //go:embed labs/seed.yaml
@@ -120,7 +129,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 			return nil, &FieldError{file, devs.Line, "devices", "must be a list"}
 		}
 		for i, n := range devs.Content {
-			if err := checkKeys(file, n, fmt.Sprintf("devices[%d]", i), "name", "platform", "address", "config"); err != nil {
+			if err := checkKeys(file, n, fmt.Sprintf("devices[%d]", i), "name", "platform", "address", "config", "bootstrap"); err != nil {
 				return nil, err
 			}
 			s.Devices[i].line = n.Line
@@ -128,7 +137,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	if svcs := mapValue(doc, "services"); svcs != nil {
 		for i, n := range svcs.Content {
-			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address"); err != nil {
+			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "to"); err != nil {
 				return nil, err
 			}
 			s.Services[i].line = n.Line
@@ -172,8 +181,15 @@ func Parse(file string, data []byte) (*Spec, error) {
 		}
 		switch sv.Kind {
 		case "ftp", "ntp":
+			if sv.To != "" {
+				return nil, fe("to", "only a forward service has one")
+			}
+		case "forward":
+			if _, err := netip.ParseAddr(sv.To); err != nil {
+				return nil, fe("to", fmt.Sprintf("%q is not an IP address", sv.To))
+			}
 		default:
-			return nil, fe("kind", fmt.Sprintf("%q is not a service kind (ftp, ntp)", sv.Kind))
+			return nil, fe("kind", fmt.Sprintf("%q is not a service kind (ftp, ntp, forward)", sv.Kind))
 		}
 		a, err := netip.ParseAddr(sv.Address)
 		if err != nil || !a.Is4() {

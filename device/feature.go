@@ -1,0 +1,68 @@
+package device
+
+import (
+	"io"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// What a Feature may use of its router beyond the cli.Host methods. Features
+// (the PKI) keep their own state; these hooks tie it to the router's life:
+// boot, running-config, private-config, saving.
+
+// MarkChanged records a configuration change a feature's command made (the
+// running-config header and the reload prompt see it). The lock is held.
+func (d *Router) MarkChanged(by string) { d.markChanged(by) }
+
+// DomainName is `ip domain name`, "" when none is set. The lock is held.
+func (d *Router) DomainName() string { return d.cfg.domainName }
+
+// AddPrivateSection adds a writer for nvram:private-config, the file that
+// holds what startup-config must not show (key pairs). It is written with
+// mode 0600 by every save.
+func (d *Router) AddPrivateSection(write func(w *strings.Builder)) {
+	d.private = append(d.private, write)
+}
+
+// OnBoot registers f to run at the start of every boot (power-on, reload,
+// factory reset), before the configuration is applied: a feature drops its
+// state there and reads what it keeps outside the configuration (its keys
+// from private-config). The lock is not held.
+func (d *Router) OnBoot(f func()) { d.onBoot = append(d.onBoot, f) }
+
+// SaveLocked writes the running configuration to startup-config (and
+// private-config), as `write memory` does; the lock is held. A feature
+// saves by itself where IOS does (%PKI-6-AUTOSAVE).
+func (d *Router) SaveLocked() error { return d.saveLocked("console") }
+
+// Remote is the way to the lab's file servers (nil when there is none).
+func (d *Router) Remote() Remote { return d.remote }
+
+// Rand is the router's source of randomness.
+func (d *Router) Rand() io.Reader { return d.rand }
+
+// HTTPDoer sends an HTTP request into the lab (a trustpoint's SCEP
+// client); the lab resolves lab addresses through its address map.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// HTTPClient is the router's way to HTTP servers in the lab (nil when the
+// lab gave it none). Check Reachable first, as a real router needs a route.
+func (d *Router) HTTPClient() HTTPDoer { return d.httpc }
+
+// Reachable reports whether the router has a route to addr and something in
+// the lab answers there (the test ping applies). The lock is held.
+func (d *Router) Reachable(addr netip.Addr) bool {
+	if _, self := d.Owns(addr); self {
+		return true
+	}
+	hop, routed := d.path(addr)
+	if !routed || d.neighbor == nil {
+		return false
+	}
+	_, dst := d.neighbor(addr)
+	_, via := d.neighbor(hop)
+	return dst && via
+}
