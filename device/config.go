@@ -144,6 +144,9 @@ func (d *Router) markChanged(by string) {
 	d.cfg.dirty = true
 	d.changed = d.clk.Now()
 	d.changeBy = by
+	for _, f := range d.onChange {
+		f()
+	}
 }
 
 // renderConfig renders the configuration body: every section in order.

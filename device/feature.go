@@ -66,3 +66,20 @@ func (d *Router) Reachable(addr netip.Addr) bool {
 	_, via := d.neighbor(hop)
 	return dst && via
 }
+
+// EncodeType7 hides a password the way `service password-encryption` and
+// the PKI's `password 0 …` do (IOS type 7: obfuscation, not secrecy).
+func EncodeType7(clear string) string { return encodeType7(clear) }
+
+// DecodeType7 reveals a type 7 password; ok is false if enc is not one.
+func DecodeType7(enc string) (clear string, ok bool) { return decodeType7(enc) }
+
+// OnBooted registers f to run at the end of every boot, once the
+// configuration has been applied: a feature starts what the configuration
+// describes (a certificate server, trustpoint timers). The lock is not held.
+func (d *Router) OnBooted(f func()) { d.onBooted = append(d.onBooted, f) }
+
+// OnChange registers f to run after every configuration change (a feature
+// notices `ip http server`, a clock becoming authoritative). The lock is
+// held; f must not take it.
+func (d *Router) OnChange(f func()) { d.onChange = append(d.onChange, f) }

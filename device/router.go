@@ -104,8 +104,10 @@ type Router struct {
 	ts     clock.TimestampOpts
 	tsOff  bool // no service timestamps log
 
-	private []func(w *strings.Builder) // features' parts of private-config (AddPrivateSection)
-	onBoot  []func()                   // features' boot hooks (OnBoot)
+	private  []func(w *strings.Builder) // features' parts of private-config (AddPrivateSection)
+	onBoot   []func()                   // features' boot hooks (OnBoot)
+	onBooted []func()                   // … and after the configuration is applied (OnBooted)
+	onChange []func()                   // features' configuration-change hooks (OnChange)
 
 	// http is the device's HTTP server (`ip http server`): features add
 	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
@@ -277,6 +279,9 @@ func (d *Router) boot(reason string) error {
 	d.cfg.dirty = false
 	d.mu.Unlock()
 	d.Log("%SYS-5-RESTART: System restarted --")
+	for _, f := range d.onBooted {
+		f()
+	}
 	return nil
 }
 

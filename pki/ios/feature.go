@@ -1,0 +1,83 @@
+// Package ios is the IOS face of the PKI: the commands, dialogs, show
+// outputs and configuration sections of `crypto key`, `crypto pki server`
+// and `crypto pki trustpoint`, over the engine in package pki. It is a
+// device.Feature: the lab lists it for every router, and it keeps one state
+// per router, bound at Register.
+//
+// Where to look: keys.go (crypto key generate|zeroize, show crypto key),
+// server.go (crypto pki server and its mode, the exec commands on it),
+// server_show.go (show crypto pki server …), timers.go (show crypto pki
+// timers), config.go (running-config and private-config), store.go (the
+// database URLs over nvram and the lab FTP service).
+package ios
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/parser"
+	"github.com/iosemu/iosemu/pki"
+)
+
+type cmd = parser.Command[cli.Handler]
+
+// Feature is the PKI of a router. The zero value is ready to use.
+type Feature struct {
+	Logger *slog.Logger
+}
+
+// Register declares the PKI commands on one router and binds its state.
+func (f Feature) Register(r *cli.Registry, d *device.Router) {
+	c := &crypto{d: d, keys: pki.NewKeyring(), log: f.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	d.OnBoot(c.boot)
+	d.AddPrivateSection(c.writePrivate)
+	d.AddSection(device.OrderCrypto, c.writeConfig)
+	c.registerKeys(r)
+	c.registerServer(r)
+	c.registerShows(r)
+}
+
+// crypto is one router's PKI state. Commands and timers change it under the
+// device lock; mu guards what other goroutines read without that lock (the
+// SCEP handler's view of the server).
+type crypto struct {
+	d    *device.Router
+	keys *pki.Keyring
+	log  *slog.Logger
+
+	mu sync.Mutex
+
+	cs      *csConfig // `crypto pki server NAME`; IOS has at most one
+	debugCS bool      // debug crypto pki server
+}
+
+// boot drops the PKI state before the configuration is applied, and loads
+// the keys private-config holds.
+func (c *crypto) boot() {
+	c.d.Lock()
+	defer c.d.Unlock()
+	c.stopServer()
+	c.cs = nil
+	c.keys = pki.NewKeyring()
+	nv, ok := c.d.Store().Device("nvram")
+	if !ok {
+		return
+	}
+	data, err := nv.ReadFile("private-config")
+	if err != nil || len(strings.TrimSpace(string(data))) == 0 {
+		return
+	}
+	if err := c.keys.UnmarshalBinary(data); err != nil {
+		c.log.Warn("private-config has unreadable keys", "device", c.d.Name(), "err", err)
+	}
+}
+
+// logf logs a syslog message on the router.
+func (c *crypto) logf(format string, a ...any) { c.d.Log(fmt.Sprintf(format, a...)) }
