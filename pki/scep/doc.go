@@ -1,0 +1,65 @@
+// Package scep is the Simple Certificate Enrolment Protocol (RFC 8894) over
+// HTTP, as a Cisco IOS certificate server and an IOS trustpoint speak it: a
+// server [http.Handler] in front of an [Authority], and a [Client] over an
+// HTTP doer.
+//
+// The package knows no router, CLI or certificate database. The server is
+// given an Authority (in pki/ios, an adapter over the pki engine) that owns
+// the CA key pairs, the issuance policy and the records; the server does the
+// wire work: it parses and verifies pkiMessages, opens their envelopes with
+// the CA key they were encrypted to (the current or the rollover CA), asks
+// the Authority for a [Decision], and answers with a CertRep signed by that
+// same key, encrypted the way the client can read it. Messages that fail
+// verification never reach the Authority.
+//
+// What the server serves, at any path ending in "pkiclient.exe" (IOS mounts
+// it at /cgi-bin/pkiclient.exe; a client appends it to whatever path its
+// enrollment URL has):
+//
+//	?operation=GetCACaps      text/plain, Authority.Caps one a line
+//	?operation=GetCACert      application/x-x509-ca-cert, DER of Authority.CA
+//	?operation=GetNextCACert  application/x-x509-next-ca-cert, a SignedData
+//	                          signed by the current CA holding the rollover
+//	                          CA certificate; 403 when there is none
+//	?operation=PKIOperation   GET (base64 in message=, URL-escaped or raw as
+//	                          IOS sends it) or POST (binary body):
+//	                          PKCSReq, RenewalReq, CertPoll (GetCertInitial),
+//	                          GetCert, GetCRL; answered with a CertRep
+//
+// How a bad request is answered:
+//
+//   - HTTP 400 when no CertRep can be addressed: unknown operation, missing or
+//     undecodable message, not a PKCS#7 SignedData, no signer, no signer
+//     certificate, no transactionID, messageType or senderNonce.
+//   - HTTP 405 for methods other than GET and POST (HEAD is GET), HTTP 413 for
+//     a body or message over Options.MaxBodySize.
+//   - HTTP 503 while the Authority has no CA certificate (a disabled server).
+//   - A CertRep FAILURE, signed by the current CA, once the message names a
+//     transaction: badMessageCheck for a signature or message digest that
+//     does not verify, an envelope not encrypted to the current or rollover
+//     CA certificate or that does not open, or a CSR whose own signature does
+//     not verify; badAlg for an unknown digest or cipher; badRequest for an
+//     unknown or unsupported messageType, a replayed senderNonce, or content
+//     that does not parse; badCertId for a GetCert or GetCRL naming nothing
+//     the Authority knows.
+//
+// Replies are signed with the digest the request used (MD5, SHA-1, SHA-2)
+// and their envelopes use the cipher the request's envelope used (DES,
+// 3DES, AES-CBC): IOS rejects AES replies, so a 3DES request gets 3DES.
+//
+// Certificates here may be signed md5WithRSAEncryption, as IOS's CA
+// certificates are. Go's crypto/x509 refuses MD5 signatures, so every
+// signature this package checks (pkiMessages, CSRs, a renewal's signer
+// certificate, GetNextCACert replies) is checked with crypto/rsa directly;
+// nothing here calls Certificate.CheckSignatureFrom.
+//
+// The CMS layer builds on github.com/smallstep/pkcs7 for envelope
+// decryption and certificate parsing, and adds what it lacks: signing with
+// MD5 and without a wall-clock signingTime attribute, verification of MD5
+// signatures over the signed attributes as sent, 3DES envelopes (and DES
+// and AES ones without its package-global cipher setting), and CRLs in
+// degenerate SignedData.
+//
+// The package reads no clock: certificate validity is the Authority's
+// business, and helpers that need times take them as arguments.
+package scep
