@@ -83,3 +83,6 @@ func (d *Router) OnBooted(f func()) { d.onBooted = append(d.onBooted, f) }
 // notices `ip http server`, a clock becoming authoritative). The lock is
 // held; f must not take it.
 func (d *Router) OnChange(f func()) { d.onChange = append(d.onChange, f) }
+
+// HTTPPortLocked is HTTPPort with the lock held.
+func (d *Router) HTTPPortLocked() (port int, on bool) { return d.cfg.httpPort, d.cfg.httpServer }

@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/device"
@@ -32,39 +32,53 @@ type Feature struct {
 
 // Register declares the PKI commands on one router and binds its state.
 func (f Feature) Register(r *cli.Registry, d *device.Router) {
-	c := &crypto{d: d, keys: pki.NewKeyring(), log: f.Logger}
+	c := &face{d: d, keys: pki.NewKeyring(), log: f.Logger, tps: map[string]*tpConfig{}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	d.OnBoot(c.boot)
+	d.OnBooted(c.restoreServer)
+	d.OnChange(c.configChanged)
 	d.AddPrivateSection(c.writePrivate)
 	d.AddSection(device.OrderCrypto, c.writeConfig)
 	c.registerKeys(r)
 	c.registerServer(r)
+	c.registerTrustpoint(r)
+	c.registerChain(r)
 	c.registerShows(r)
+	c.mountSCEP()
 }
 
 // crypto is one router's PKI state. Commands and timers change it under the
 // device lock; mu guards what other goroutines read without that lock (the
 // SCEP handler's view of the server).
-type crypto struct {
+type face struct {
 	d    *device.Router
 	keys *pki.Keyring
 	log  *slog.Logger
 
-	mu sync.Mutex
+	csMode *parser.Mode // (cs-server)
+	tpMode *parser.Mode // (ca-trustpoint)
 
-	cs      *csConfig // `crypto pki server NAME`; IOS has at most one
-	debugCS bool      // debug crypto pki server
+	tps map[string]*tpConfig // `crypto pki trustpoint NAME`
+
+	cs  *csConfig                  // `crypto pki server NAME`; IOS has at most one
+	srv atomic.Pointer[pki.Server] // its engine, once enabled (read by the SCEP handler)
+
+	debugCS        atomic.Bool // debug crypto pki server
+	httpServer     atomic.Bool // ip http server is on
+	enabledPending atomic.Bool // CS_ENABLED waits for the HTTP server
 }
 
 // boot drops the PKI state before the configuration is applied, and loads
 // the keys private-config holds.
-func (c *crypto) boot() {
+func (c *face) boot() {
 	c.d.Lock()
 	defer c.d.Unlock()
 	c.stopServer()
 	c.cs = nil
+	c.tps = map[string]*tpConfig{}
+	c.httpServer.Store(false)
 	c.keys = pki.NewKeyring()
 	nv, ok := c.d.Store().Device("nvram")
 	if !ok {
@@ -80,4 +94,4 @@ func (c *crypto) boot() {
 }
 
 // logf logs a syslog message on the router.
-func (c *crypto) logf(format string, a ...any) { c.d.Log(fmt.Sprintf(format, a...)) }
+func (c *face) logf(format string, a ...any) { c.d.Log(fmt.Sprintf(format, a...)) }

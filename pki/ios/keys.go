@@ -20,7 +20,7 @@ const (
 	defaultModulus = 512
 )
 
-func (c *crypto) registerKeys(r *cli.Registry) {
+func (c *face) registerKeys(r *cli.Registry) {
 	r.Install(parser.Config,
 		cmd{Syntax: "crypto key generate rsa [{general-keys|label WORD$label|modulus (360-4096)$bits|exportable}]",
 			Help: cli.HelpCrypto + "\nLong term key operations\nGenerate new keys\nGenerate RSA keys\n" +
@@ -40,7 +40,7 @@ func (c *crypto) registerKeys(r *cli.Registry) {
 
 // defaultKeyLabel is the label IOS gives an unnamed key: the router's
 // fully qualified name.
-func (c *crypto) defaultKeyLabel() (string, bool) {
+func (c *face) defaultKeyLabel() (string, bool) {
 	dom := c.d.DomainName()
 	if dom == "" {
 		return "", false
@@ -49,7 +49,7 @@ func (c *crypto) defaultKeyLabel() (string, bool) {
 }
 
 // keyGenerate is `crypto key generate rsa`, with IOS's dialogs.
-func (c *crypto) keyGenerate(s *cli.Session, a parser.Args) {
+func (c *face) keyGenerate(s *cli.Session, a parser.Args) {
 	label := a.String("label")
 	if label == "" {
 		var ok bool
@@ -113,7 +113,7 @@ func (c *crypto) keyGenerate(s *cli.Session, a parser.Args) {
 // generateKey makes a key pair and puts it in the keyring, replacing one of
 // the same label. The router's first general-purpose key enables its SSH
 // server, which IOS logs.
-func (c *crypto) generateKey(label string, bits int, exportable bool) (*pki.Key, error) {
+func (c *face) generateKey(label string, bits int, exportable bool) (*pki.Key, error) {
 	first := len(c.keys.List()) == 0
 	k, err := pki.GenerateKey(c.d.Rand(), label, bits, exportable, c.d.Clock().Now())
 	if err != nil {
@@ -127,7 +127,7 @@ func (c *crypto) generateKey(label string, bits int, exportable bool) (*pki.Key,
 }
 
 // keyZeroize is `crypto key zeroize rsa [LABEL]`.
-func (c *crypto) keyZeroize(s *cli.Session, a parser.Args) {
+func (c *face) keyZeroize(s *cli.Session, a parser.Args) {
 	label := a.String("label")
 	if label != "" {
 		if _, ok := c.keys.Get(label); !ok {
@@ -159,7 +159,7 @@ func (c *crypto) keyZeroize(s *cli.Session, a parser.Args) {
 
 // showMyPubKey is `show crypto key mypubkey rsa [LABEL]`, in the seeds'
 // layout.
-func (c *crypto) showMyPubKey(s *cli.Session, a parser.Args) {
+func (c *face) showMyPubKey(s *cli.Session, a parser.Args) {
 	label := a.String("label")
 	for _, k := range c.keys.List() {
 		if label != "" && k.Label != label {

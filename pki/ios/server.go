@@ -153,7 +153,7 @@ func (c *csConfig) write(w *strings.Builder, all bool) {
 // csMode is the (cs-server) mode; the session's context is the *csConfig.
 var csModeName = "cs-server"
 
-func (c *crypto) registerServer(r *cli.Registry) {
+func (c *face) registerServer(r *cli.Registry) {
 	m := cli.NewMode(r, csModeName, "(cs-server)#", parser.Config)
 	c.csMode = m
 	r.Install(parser.Config,
@@ -409,7 +409,7 @@ func (c *crypto) registerServer(r *cli.Registry) {
 
 // cryptoPKIServer is `crypto pki server NAME` (enters its mode) and its no
 // form (removes the server).
-func (c *crypto) cryptoPKIServer(s *cli.Session, a parser.Args) {
+func (c *face) cryptoPKIServer(s *cli.Session, a parser.Args) {
 	name := a.String("name")
 	if a.Negated() || a.Default() {
 		if c.cs == nil || c.cs.name != name {
@@ -435,7 +435,7 @@ func (c *crypto) cryptoPKIServer(s *cli.Session, a parser.Args) {
 }
 
 // writeServerConfig renders the `crypto pki server` block.
-func (c *crypto) writeServerConfig(w *strings.Builder) {
+func (c *face) writeServerConfig(w *strings.Builder) {
 	if c.cs == nil {
 		return
 	}

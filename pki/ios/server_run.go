@@ -47,7 +47,7 @@ func (t labTimer) Stop() bool     { return t.t.Stop() }
 func (t labTimer) Due() time.Time { return t.t.Due().Add(t.d.Clock().Offset()) }
 
 // engineConfig is the engine's configuration of cs.
-func (c *crypto) engineConfig(cs *csConfig) pki.Config {
+func (c *face) engineConfig(cs *csConfig) pki.Config {
 	cfg := pki.Config{
 		Name:            cs.name,
 		IssuerName:      cs.issuer,
@@ -104,7 +104,7 @@ func (c *crypto) engineConfig(cs *csConfig) pki.Config {
 }
 
 // deps are the engine's dependencies on this router.
-func (c *crypto) deps() pki.Deps {
+func (c *face) deps() pki.Deps {
 	return pki.Deps{
 		Clock:  devClock{c.d},
 		Store:  store{c.d},
@@ -118,7 +118,7 @@ func (c *crypto) deps() pki.Deps {
 // while `debug crypto pki server` is on. The CS_ENABLED message waits while
 // the HTTP server is off (State: check failed): IOS logs it when the
 // server can serve.
-func (c *crypto) event(e pki.Event) {
+func (c *face) event(e pki.Event) {
 	switch e.Kind {
 	case pki.EventDebug:
 		if c.debugCS.Load() {
@@ -134,45 +134,49 @@ func (c *crypto) event(e pki.Event) {
 }
 
 // httpOn tells whether `ip http server` is on; the lock is held.
-func (c *crypto) httpOn() bool { return c.httpServer.Load() }
+func (c *face) httpOn() bool { return c.httpServer.Load() }
 
 // serverRunning tells whether the server is enabled.
-func (c *crypto) serverRunning() bool {
-	return c.srv != nil && c.srv.Info().State == pki.StateEnabled
+func (c *face) serverRunning() bool {
+	srv := c.srv.Load()
+	return srv != nil && srv.Info().State == pki.StateEnabled
 }
 
 // serverHasCA tells whether the server's CA certificate exists.
-func (c *crypto) serverHasCA() bool { return c.srv != nil && c.srv.CACert() != nil }
+func (c *face) serverHasCA() bool {
+	srv := c.srv.Load()
+	return srv != nil && srv.CACert() != nil
+}
 
 // keyInUseByServer tells whether label is the server's key (NAME or NAME#).
-func (c *crypto) keyInUseByServer(label string) bool {
+func (c *face) keyInUseByServer(label string) bool {
 	return c.cs != nil && c.serverHasCA() && (label == c.cs.name || label == c.cs.name+"#")
 }
 
 // applyGrant hands a changed grant mode to a running engine.
-func (c *crypto) applyGrant() {
-	if c.srv != nil && c.cs != nil {
-		_ = c.srv.SetConfig(c.engineConfig(c.cs))
+func (c *face) applyGrant() {
+	if srv := c.srv.Load(); srv != nil && c.cs != nil {
+		_ = srv.SetConfig(c.engineConfig(c.cs))
 	}
 }
 
 // noShutdown is `no shutdown` in cs-server mode: the first time, the IOS
 // dialog (the passphrase that protects the archive, key generation, the
 // export), then the CA certificate; later, a plain re-enable.
-func (c *crypto) noShutdown(s *cli.Session, cs *csConfig) {
-	if c.srv == nil {
-		srv, err := pki.NewServer(c.engineConfig(cs), c.deps())
-		if err != nil {
+func (c *face) noShutdown(s *cli.Session, cs *csConfig) {
+	srv := c.srv.Load()
+	if srv == nil {
+		var err error
+		if srv, err = pki.NewServer(c.engineConfig(cs), c.deps()); err != nil {
 			s.Printf("%% Failed to configure the certificate server: %v\n", err)
 			return
 		}
-		c.srv = srv
-		c.mountSCEP()
-	} else if err := c.srv.SetConfig(c.engineConfig(cs)); err != nil && !errors.Is(err, pki.ErrLocked) {
+		c.srv.Store(srv)
+	} else if err := srv.SetConfig(c.engineConfig(cs)); err != nil && !errors.Is(err, pki.ErrLocked) {
 		s.Printf("%% %v\n", err)
 	}
 	if c.serverHasCA() {
-		if err := c.srv.Enable(""); err != nil {
+		if err := srv.Enable(""); err != nil {
 			c.enableFailed(s, err)
 			return
 		}
@@ -218,7 +222,7 @@ func (c *crypto) noShutdown(s *cli.Session, cs *csConfig) {
 		s.Println("% Exporting Certificate Server signing certificate and keys...")
 		s.Println("")
 	}
-	if err := c.srv.Enable(pass); err != nil {
+	if err := srv.Enable(pass); err != nil {
 		c.enableFailed(s, err)
 		return
 	}
@@ -228,7 +232,7 @@ func (c *crypto) noShutdown(s *cli.Session, cs *csConfig) {
 }
 
 // enableFailed says why the server did not start.
-func (c *crypto) enableFailed(s *cli.Session, err error) {
+func (c *face) enableFailed(s *cli.Session, err error) {
 	switch {
 	case errors.Is(err, pki.ErrClockNotAuthoritative):
 		c.logf("%%PKI-2-NON_AUTHORITATIVE_CLOCK: PKI functions can not be initialized until an authoritative time source, like NTP, can be obtained.")
@@ -243,11 +247,11 @@ func (c *crypto) enableFailed(s *cli.Session, err error) {
 }
 
 // shutServer is `shutdown` in cs-server mode.
-func (c *crypto) shutServer(s *cli.Session) {
+func (c *face) shutServer(s *cli.Session) {
 	if !c.serverRunning() {
 		return
 	}
-	if err := c.srv.Shutdown(); err != nil {
+	if err := c.srv.Load().Shutdown(); err != nil {
 		s.Printf("%% %v\n", err)
 		return
 	}
@@ -255,17 +259,16 @@ func (c *crypto) shutServer(s *cli.Session) {
 }
 
 // stopServer stops the engine's timers (reload); its database stays.
-func (c *crypto) stopServer() {
-	if c.srv != nil {
-		c.srv.Close()
-		c.srv = nil
+func (c *face) stopServer() {
+	if srv := c.srv.Swap(nil); srv != nil {
+		srv.Close()
 	}
 	c.enabledPending.Store(false)
 }
 
 // removeServer is `no crypto pki server NAME`: the server, its key pairs
 // and its CA certificates go; the database stays where it was written.
-func (c *crypto) removeServer() {
+func (c *face) removeServer() {
 	name := c.cs.name
 	c.stopServer()
 	c.keys.Delete(name)
@@ -277,7 +280,7 @@ func (c *crypto) removeServer() {
 // restoreServer brings back, after a boot, a server the configuration
 // declares and whose CA exists (its database and keys survived): as IOS
 // does, it is enabled again without a dialog unless it was shut.
-func (c *crypto) restoreServer() {
+func (c *face) restoreServer() {
 	c.d.Lock()
 	defer c.d.Unlock()
 	cs := c.cs
@@ -296,8 +299,7 @@ func (c *crypto) restoreServer() {
 		srv.Close()
 		return
 	}
-	c.srv = srv
-	c.mountSCEP()
+	c.srv.Store(srv)
 	if !cs.shutdown {
 		if err := srv.Enable(""); err != nil {
 			c.log.Warn("certificate server not enabled at boot", "device", c.d.Name(), "err", err)
@@ -307,7 +309,7 @@ func (c *crypto) restoreServer() {
 
 // configChanged follows the HTTP server: a server waiting for it logs
 // CS_ENABLED once it is on. The lock is held.
-func (c *crypto) configChanged() {
+func (c *face) configChanged() {
 	_, on := c.d.HTTPPortLocked()
 	was := c.httpServer.Swap(on)
 	if on && !was && c.enabledPending.Swap(false) && c.serverRunning() {

@@ -2,7 +2,6 @@ package ios
 
 import (
 	"strings"
-	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -48,7 +47,7 @@ func groupOf(name string) int {
 	return 0
 }
 
-func (c *crypto) showTimers(s *cli.Session, _ parser.Args) {
+func (c *face) showTimers(s *cli.Session, _ parser.Args) {
 	now := c.d.LabClock().Now()
 	groups := make([][]clock.TimerInfo, len(timerGroups))
 	for _, t := range c.d.LabClock().Timers(c.d.Name()) {
@@ -64,9 +63,7 @@ func (c *crypto) showTimers(s *cli.Session, _ parser.Args) {
 		s.Println(timerGroups[g].title)
 		s.Println(clock.FormatTimer(ts[0].Due.Sub(now)))
 		for _, t := range ts {
-			s.Printf("  %s  %s\n", clock.FormatTimer(remaining(t.Due, now)), t.Name)
+			s.Printf("  %s  %s\n", clock.FormatTimer(t.Due.Sub(now)), t.Name)
 		}
 	}
 }
-
-func remaining(due, now time.Time) time.Duration { return due.Sub(now) }
