@@ -1225,4 +1225,3 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 	}
 	return srv, nil
 }
-
