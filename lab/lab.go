@@ -23,6 +23,7 @@ import (
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
+	pkiios "github.com/iosemu/iosemu/pki/ios"
 	"github.com/iosemu/iosemu/transport"
 )
 
@@ -171,6 +172,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Neighbor:     l.owns,
 				Remote:       remote{l},
 				HTTP:         httpc,
+				Features:     []device.Feature{pkiios.Feature{Logger: log}},
 				Peer:         l.peer,
 			})
 			if err != nil {

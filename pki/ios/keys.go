@@ -22,7 +22,7 @@ const (
 
 func (c *face) registerKeys(r *cli.Registry) {
 	r.Install(parser.Config,
-		cmd{Syntax: "crypto key generate rsa [{general-keys|label WORD$label|modulus (360-4096)$bits|exportable}]",
+		cmd{Syntax: "crypto key generate rsa [{general-keys|label WORD$keylabel|modulus (360-4096)$bits|exportable}]",
 			Help: cli.HelpCrypto + "\nLong term key operations\nGenerate new keys\nGenerate RSA keys\n" +
 				"Generate a general purpose RSA key pair for signing and encryption\nProvide a label\nRSA key pair label\n" +
 				"Provide number of modulus bits on the command line\nsize of the key modulus [360-4096]\nAllow the key to be exported",
@@ -50,7 +50,7 @@ func (c *face) defaultKeyLabel() (string, bool) {
 
 // keyGenerate is `crypto key generate rsa`, with IOS's dialogs.
 func (c *face) keyGenerate(s *cli.Session, a parser.Args) {
-	label := a.String("label")
+	label := a.String("keylabel")
 	if label == "" {
 		var ok bool
 		if label, ok = c.defaultKeyLabel(); !ok {

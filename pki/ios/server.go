@@ -196,32 +196,32 @@ func (c *face) registerServer(r *cli.Registry) {
 		})
 	}
 	r.Install(m,
-		cmd{Syntax: "database level <minimum|names|complete>$level",
+		cmd{Syntax: "database level <minimum|names|complete>$lvl",
 			Help: "Certificate Server database options\nLevel of data stored in database\nMinimum data stored in database\nSubject names of issued certificates stored\nEach issued certificate written to database",
-			No:   "database level [<minimum|names|complete>$level]", NoHelp: "Certificate Server database options\nLevel of data stored in database\nMinimum data stored in database\nSubject names of issued certificates stored\nEach issued certificate written to database",
+			No:   "database level [<minimum|names|complete>$lvl]", NoHelp: "Certificate Server database options\nLevel of data stored in database\nMinimum data stored in database\nSubject names of issued certificates stored\nEach issued certificate written to database",
 			Handler: unlocked(func(s *cli.Session, cs *csConfig, a parser.Args) {
 				cs.dbLevel = ""
 				if !a.Negated() && !a.Default() {
-					cs.dbLevel = a.Keyword("level")
+					cs.dbLevel = a.Keyword("lvl")
 				}
 			})},
-		cmd{Syntax: "database url WORD$url",
+		cmd{Syntax: "database url WORD$u",
 			Help: "Certificate Server database options\nDatabase location\nPrimary database location URL",
-			No:   "database url [WORD$url]", NoHelp: "Certificate Server database options\nDatabase location\nPrimary database location URL",
+			No:   "database url [WORD$u]", NoHelp: "Certificate Server database options\nDatabase location\nPrimary database location URL",
 			Handler: unlocked(func(s *cli.Session, cs *csConfig, a parser.Args) {
 				old := cs.dbURL
 				cs.dbURL = ""
 				if !a.Negated() && !a.Default() {
-					cs.dbURL = a.String("url")
+					cs.dbURL = a.String("u")
 				}
 				if old != cs.dbURL && !s.Headless() {
 					s.Println("% Server database url was changed. You need to move the")
 					s.Println("% existing database to the new location.")
 				}
 			})},
-		cmd{Syntax: "database url <cnm|crl|crt|p12|pem|ser>$kind WORD$url",
+		cmd{Syntax: "database url <cnm|crl|crt|p12|pem|ser>$kind WORD$u",
 			Help: "Certificate Server database options\nDatabase location\nCertificate name and expiration file\nCRL file\nIssued certificates\nCA key and certificate archive (PKCS12)\nCA key and certificate archive (PEM)\nSerial number file\nDatabase location URL",
-			No:   "database url <cnm|crl|crt|p12|pem|ser>$kind [WORD$url]", NoHelp: "Certificate Server database options\nDatabase location\nCertificate name and expiration file\nCRL file\nIssued certificates\nCA key and certificate archive (PKCS12)\nCA key and certificate archive (PEM)\nSerial number file\nDatabase location URL",
+			No:   "database url <cnm|crl|crt|p12|pem|ser>$kind [WORD$u]", NoHelp: "Certificate Server database options\nDatabase location\nCertificate name and expiration file\nCRL file\nIssued certificates\nCA key and certificate archive (PKCS12)\nCA key and certificate archive (PEM)\nSerial number file\nDatabase location URL",
 			Handler: unlocked(func(s *cli.Session, cs *csConfig, a parser.Args) {
 				k := a.Keyword("kind")
 				if a.Negated() || a.Default() {
@@ -231,7 +231,7 @@ func (c *face) registerServer(r *cli.Registry) {
 				if cs.dbURLKind == nil {
 					cs.dbURLKind = map[string]string{}
 				}
-				cs.dbURLKind[k] = a.String("url")
+				cs.dbURLKind[k] = a.String("u")
 			})},
 		cmd{Syntax: "database archive <pkcs12|pem>$fmt [password [<0|7>$enc] WORD$pw]",
 			Help: "Certificate Server database options\nBackup Certificate Server Signing Certificate and Keys\nPKCS12 format\nPEM format\nPassphrase to protect the private key archive\nUnencrypted password follows\nHidden (type 7) password follows\nThe passphrase",
@@ -299,13 +299,13 @@ func (c *face) registerServer(r *cli.Registry) {
 					cs.hash = a.Keyword("alg")
 				}
 			})},
-		cmd{Syntax: "mode <ra|sub-cs>$mode",
+		cmd{Syntax: "mode <ra|sub-cs>$m",
 			Help: "Mode supported by the Certificate Server\nRegistration Authority mode\nSubordinate Certificate Server mode",
-			No:   "mode [<ra|sub-cs>$mode]", NoHelp: "Mode supported by the Certificate Server\nRegistration Authority mode\nSubordinate Certificate Server mode",
+			No:   "mode [<ra|sub-cs>$m]", NoHelp: "Mode supported by the Certificate Server\nRegistration Authority mode\nSubordinate Certificate Server mode",
 			Handler: locked(func(s *cli.Session, cs *csConfig, a parser.Args) {
 				cs.mode = ""
 				if !a.Negated() && !a.Default() {
-					cs.mode = a.Keyword("mode")
+					cs.mode = a.Keyword("m")
 				}
 			})},
 		cmd{Syntax: "lifetime <certificate|ca-certificate>$what (1-7305)$days",

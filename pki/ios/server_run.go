@@ -226,8 +226,17 @@ func (c *face) noShutdown(s *cli.Session, cs *csConfig) {
 		c.enableFailed(s, err)
 		return
 	}
+	c.serverTrustpoint(cs)
 	if c.httpOn() {
 		s.Println("% Certificate Server enabled.")
+	}
+}
+
+// serverTrustpoint makes the trustpoint IOS creates for an enabled
+// certificate server: its name, `revocation-check crl`, `rsakeypair NAME`.
+func (c *face) serverTrustpoint(cs *csConfig) {
+	if _, ok := c.tps[cs.name]; !ok {
+		c.tps[cs.name] = &tpConfig{name: cs.name, revocation: "crl", keyPair: cs.name}
 	}
 }
 

@@ -198,10 +198,10 @@ func (c *face) registerTrustpoint(r *cli.Registry) {
 		}
 	}
 	r.Install(m,
-		cmd{Syntax: "enrollment url WORD$url", Help: "Enrollment parameters\nCA server enrollment URL\nURL",
-			No: "enrollment url [WORD$url]", NoHelp: "Enrollment parameters\nCA server enrollment URL\nURL",
+		cmd{Syntax: "enrollment url WORD$u", Help: "Enrollment parameters\nCA server enrollment URL\nURL",
+			No: "enrollment url [WORD$u]", NoHelp: "Enrollment parameters\nCA server enrollment URL\nURL",
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) {
-				str(&tp.enrollURL, a.String("url"), on)
+				str(&tp.enrollURL, a.String("u"), on)
 				if on {
 					tp.enrollTerm, tp.selfSigned = "", false
 				}
@@ -275,8 +275,8 @@ func (c *face) registerTrustpoint(r *cli.Registry) {
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.subject, strings.TrimSpace(a.String("dn")), on) })},
 		cmd{Syntax: "subject-alt-name LINE$san", Help: "Subject Alternative Name\nSubject alternative name", No: "subject-alt-name [LINE]", NoHelp: "Subject Alternative Name\nSubject alternative name",
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.altName, strings.TrimSpace(a.String("san")), on) })},
-		cmd{Syntax: "fqdn WORD$fqdn", Help: "Include fully-qualified domain name\nFully qualified domain name or none", No: "fqdn [WORD$fqdn]", NoHelp: "Include fully-qualified domain name\nFully qualified domain name or none",
-			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.fqdn, a.String("fqdn"), on) })},
+		cmd{Syntax: "fqdn WORD$domain", Help: "Include fully-qualified domain name\nFully qualified domain name or none", No: "fqdn [WORD$domain]", NoHelp: "Include fully-qualified domain name\nFully qualified domain name or none",
+			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.fqdn, a.String("domain"), on) })},
 		cmd{Syntax: "revocation-check LINE$how", Help: "Revocation checking options\ncrl, none or ocsp, in order", No: "revocation-check [LINE]", NoHelp: "Revocation checking options\ncrl, none or ocsp, in order",
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) {
 				v := strings.Join(strings.Fields(a.String("how")), " ")
