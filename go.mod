@@ -21,4 +21,5 @@ require (
 	github.com/smallstep/scep v0.0.0-20260331191114-261f960a40d1 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )
