@@ -86,3 +86,18 @@ func (d *Router) OnChange(f func()) { d.onChange = append(d.onChange, f) }
 
 // HTTPPortLocked is HTTPPort with the lock held.
 func (d *Router) HTTPPortLocked() (port int, on bool) { return d.cfg.httpPort, d.cfg.httpServer }
+
+// SerialNumber is the router's serial number as IOS puts it in a
+// certificate request: the processor board ID.
+func (d *Router) SerialNumber() string { return d.ident.ProcessorBoardID }
+
+// InterfaceAddrLocked is the address of the interface named name (full or
+// short form, any case), when it has one. The lock is held.
+func (d *Router) InterfaceAddrLocked(name string) (string, bool) {
+	for _, i := range d.cfg.interfaces {
+		if (strings.EqualFold(i.name, name) || strings.EqualFold(i.short, name)) && i.addr.IsValid() {
+			return i.addr.Addr().String(), true
+		}
+	}
+	return "", false
+}

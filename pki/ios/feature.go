@@ -37,7 +37,7 @@ func (f Feature) Register(r *cli.Registry, d *device.Router) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	d.OnBoot(c.boot)
-	d.OnBooted(c.restoreServer)
+	d.OnBooted(c.booted)
 	d.OnChange(c.configChanged)
 	d.AddPrivateSection(c.writePrivate)
 	d.AddSection(device.OrderCrypto, c.writeConfig)
@@ -45,6 +45,7 @@ func (f Feature) Register(r *cli.Registry, d *device.Router) {
 	c.registerServer(r)
 	c.registerTrustpoint(r)
 	c.registerChain(r)
+	c.registerTrustpointExec(r)
 	c.registerShows(r)
 	c.mountSCEP()
 }
@@ -65,7 +66,10 @@ type face struct {
 	cs  *csConfig                  // `crypto pki server NAME`; IOS has at most one
 	srv atomic.Pointer[pki.Server] // its engine, once enabled (read by the SCEP handler)
 
+	booting bool // the boot configuration is being applied
+
 	debugCS        atomic.Bool // debug crypto pki server
+	debugTP        atomic.Bool // debug crypto pki transactions
 	httpServer     atomic.Bool // ip http server is on
 	enabledPending atomic.Bool // CS_ENABLED waits for the HTTP server
 }
@@ -76,6 +80,8 @@ func (c *face) boot() {
 	c.d.Lock()
 	defer c.d.Unlock()
 	c.stopServer()
+	c.stopTrustpoints()
+	c.booting = true
 	c.cs = nil
 	c.tps = map[string]*tpConfig{}
 	c.httpServer.Store(false)
@@ -91,6 +97,16 @@ func (c *face) boot() {
 	if err := c.keys.UnmarshalBinary(data); err != nil {
 		c.log.Warn("private-config has unreadable keys", "device", c.d.Name(), "err", err)
 	}
+}
+
+// booted starts what the boot configuration describes: the certificate
+// server, the trustpoints' certificates and timers.
+func (c *face) booted() {
+	c.restoreServer()
+	c.d.Lock()
+	defer c.d.Unlock()
+	c.booting = false
+	c.startTrustpoints()
 }
 
 // logf logs a syslog message on the router.

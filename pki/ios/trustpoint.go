@@ -8,6 +8,7 @@ import (
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/parser"
+	"github.com/iosemu/iosemu/pki"
 )
 
 // tpConfig is `crypto pki trustpoint NAME` as configured, in the words it
@@ -37,7 +38,11 @@ type tpConfig struct {
 	usage         string
 	chainValidate string
 
-	certs []chainCert // the chain: ID, CA, rollovers
+	// certs are the certificates a configuration's `crypto pki certificate
+	// chain` gave, until the engine takes them (startTrustpoints).
+	certs []chainCert
+
+	eng *pki.Trustpoint // the engine: certificates, requests, timers
 }
 
 // write renders the trustpoint's running-config block.
@@ -110,8 +115,23 @@ func (tp *tpConfig) write(w *strings.Builder) {
 	}
 }
 
-// chain is the certificates the trustpoint holds.
-func (tp *tpConfig) chain() []chainCert { return tp.certs }
+// chain is the certificates the trustpoint holds, as running-config lists
+// them.
+func (tp *tpConfig) chain() []chainCert {
+	if tp.eng == nil {
+		return tp.certs
+	}
+	var out []chainCert
+	for _, cc := range tp.eng.Chain() {
+		out = append(out, chainCert{
+			serial:   cc.Serial,
+			ca:       cc.Role == pki.RoleCA || cc.Role == pki.RoleCARollover,
+			rollover: cc.Role == pki.RoleIDRollover || cc.Role == pki.RoleCARollover,
+			der:      cc.Cert.Raw,
+		})
+	}
+	return out
+}
 
 // trustpointList returns the trustpoints by name.
 func (c *face) trustpointList() []*tpConfig {
@@ -134,6 +154,9 @@ func (c *face) loadChainCert(s *cli.Session, tpName string, cc chainCert) {
 			s.Printf("%% Trustpoint %s does not exist.\n", tpName)
 		}
 		return
+	}
+	if !c.booting && len(tp.certs) == 0 {
+		tp.certs = tp.chain()
 	}
 	c.dropChainCert(tpName, cc)
 	tp.certs = append(tp.certs, cc)

@@ -9,34 +9,31 @@ import (
 	"github.com/iosemu/iosemu/pki"
 )
 
-// trustpointCertViews are the certificates a trustpoint holds, from its
-// chain.
+// trustpointCertViews are the certificates a trustpoint holds.
 func (c *face) trustpointCertViews(tp *tpConfig) []certView {
-	var out []certView
-	for _, cc := range tp.certs {
-		cert, err := x509.ParseCertificate(cc.der)
-		if err != nil {
-			continue
-		}
-		title := "Certificate"
-		if cc.ca {
-			title = "CA Certificate"
-		}
-		if cc.rollover {
-			title += " (Rollover)"
-		}
-		v := certView{title: title, cert: cert, tps: []string{tp.name}, status: "Available"}
-		if !cc.ca {
-			v.keyLabel = c.keyLabelOf(tp)
-		}
-		out = append(out, v)
+	if tp.eng == nil {
+		return nil
 	}
+	st := tp.eng.State()
+	var out []certView
+	add := func(title string, cert *x509.Certificate, key string) {
+		if cert != nil {
+			out = append(out, certView{title: title, cert: cert, tps: []string{tp.name}, status: "Available", keyLabel: key})
+		}
+	}
+	add("Certificate (Rollover)", st.IDRollover, st.ShadowKeyLabel)
+	add("Certificate", st.ID, st.KeyLabel)
+	add("CA Certificate (Rollover)", st.CARollover, "")
+	add("CA Certificate", st.CA, "")
 	return out
 }
 
 // keyLabelOf is the key pair a trustpoint uses: its rsakeypair, else the
 // router's default key.
 func (c *face) keyLabelOf(tp *tpConfig) string {
+	if tp.eng != nil {
+		return tp.eng.KeyLabel()
+	}
 	if tp.keyPair != "" {
 		return tp.keyPair
 	}
@@ -48,26 +45,18 @@ func (c *face) keyLabelOf(tp *tpConfig) string {
 
 // caCertOf is a trustpoint's active CA certificate.
 func (c *face) caCertOf(tp *tpConfig) *x509.Certificate {
-	for _, cc := range tp.certs {
-		if cc.ca && !cc.rollover {
-			if cert, err := x509.ParseCertificate(cc.der); err == nil {
-				return cert
-			}
-		}
+	if tp.eng == nil {
+		return nil
 	}
-	return nil
+	return tp.eng.State().CA
 }
 
 // idCertOf is a trustpoint's active identity certificate.
 func (c *face) idCertOf(tp *tpConfig) *x509.Certificate {
-	for _, cc := range tp.certs {
-		if !cc.ca && !cc.rollover {
-			if cert, err := x509.ParseCertificate(cc.der); err == nil {
-				return cert
-			}
-		}
+	if tp.eng == nil {
+		return nil
 	}
-	return nil
+	return tp.eng.State().ID
 }
 
 func (c *face) showTrustpoints(s *cli.Session, a parser.Args) {
@@ -154,5 +143,45 @@ func (c *face) csName() string {
 	return c.cs.name
 }
 
-// showPending renders the pending enrolment requests of the trustpoints.
-func (c *face) showPending(s *cli.Session, only string, verbose bool) {}
+// showPending renders the trustpoints' pending enrolment requests, as the
+// captures show them:
+//
+//	Certificate
+//	  Subject:
+//	    Name: R15.otus.ru
+//	    Serial Number: 67109104
+//	   Status: Pending
+//	   Key Usage: General Purpose
+//	   Certificate Request Fingerprint MD5: 2EDBC8C4 D2571528 7AAEDDE6 16585A93
+//	   Certificate Request Fingerprint SHA1: 087B82E3 …
+//	   Associated Trustpoint: R12CA
+func (c *face) showPending(s *cli.Session, only string, verbose bool) {
+	for _, tp := range c.trustpointList() {
+		if tp.eng == nil || (only != "" && tp.name != only) {
+			continue
+		}
+		p := tp.eng.State().Pending
+		if p == nil {
+			continue
+		}
+		s.Println("")
+		s.Println("Certificate")
+		s.Println("  Subject:")
+		if subj, err := tp.eng.RequestSubject(pki.EnrollOptions{}); err == nil {
+			if n, ok := subj.Subject.Find(oidUnstructuredName); ok {
+				s.Printf("    Name: %s\n", n)
+			}
+			if ip, ok := subj.Subject.Find(oidUnstructuredAddress); ok {
+				s.Printf("    IP Address: %s\n", ip)
+			}
+			if sn, ok := subj.Subject.Find(oidSerialNumber); ok {
+				s.Printf("    Serial Number: %s\n", sn)
+			}
+		}
+		s.Println("   Status: Pending")
+		s.Println("   Key Usage: General Purpose")
+		s.Printf("   Certificate Request Fingerprint MD5: %s \n", p.FingerprintMD5)
+		s.Printf("   Certificate Request Fingerprint SHA1: %s \n", p.FingerprintSHA1)
+		s.Printf("   Associated Trustpoint: %s \n", tp.name)
+	}
+}
