@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iosemu/iosemu/pki/scep"
@@ -307,9 +308,10 @@ type EnrollOptions struct {
 type EnrollStep int
 
 const (
-	EnrollGranted  EnrollStep = iota // the certificate is installed
-	EnrollPending                    // the CA holds the request; POLL is armed
-	EnrollRejected                   // the CA refused it
+	EnrollGranted   EnrollStep = iota // the certificate is installed
+	EnrollPending                     // the CA holds the request; POLL is armed
+	EnrollRejected                    // the CA refused it
+	EnrollDisplayed                   // `enrollment terminal`: the request is for the face to print
 )
 
 func (s EnrollStep) String() string {
@@ -318,6 +320,8 @@ func (s EnrollStep) String() string {
 		return "pending"
 	case EnrollRejected:
 		return "rejected"
+	case EnrollDisplayed:
+		return "displayed"
 	}
 	return "granted"
 }
@@ -358,6 +362,11 @@ type Trustpoint struct {
 
 	mu sync.Mutex
 	tp tpState
+
+	txn atomic.Uint64 // makes transaction IDs unique within the trustpoint
+
+	// newTransport replaces the SCEP client in tests.
+	newTransport func(url string) (scepTransport, error)
 }
 
 // NewTrustpoint returns the trustpoint name with cfg, with no certificates.
@@ -441,6 +450,14 @@ func (t *Trustpoint) InstallCA(data []byte, accept bool) (*CAOffer, error) {
 // `enrollment selfsigned` it installs a self-signed certificate.
 func (t *Trustpoint) Enroll(ctx context.Context, opts EnrollOptions) (EnrollOutcome, error) {
 	return t.enroll(ctx, opts)
+}
+
+// RequestSubject returns what a request with opts would carry, without
+// sending anything or generating a key: the subject and the dialog's
+// lines (SubjectLines, SerialNumber, IPAddr), KeyLabel and KeyBits (of the
+// existing key pair, or of the one Enroll would generate).
+func (t *Trustpoint) RequestSubject(opts EnrollOptions) (EnrollOutcome, error) {
+	return t.requestSubject(opts)
 }
 
 // Import installs an ID certificate given as PEM or DER (`crypto pki import
