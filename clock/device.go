@@ -53,6 +53,28 @@ type Device struct {
 	peer       string
 	lastUpdate int64 // lab ns of the last NTP update of the clock (0: never)
 	syncTimer  *Timer
+
+	onSync []func() // OnNTPSync
+}
+
+// OnNTPSync registers f to run whenever the device synchronises to an NTP
+// server (the PKI starts its timers once the clock is authoritative). f runs
+// outside the clock's lock, on the goroutine that synchronised: the lab's
+// timer runner, or the caller of SyncNow.
+func (d *Device) OnNTPSync(f func()) {
+	d.mu.Lock()
+	d.onSync = append(d.onSync, f)
+	d.mu.Unlock()
+}
+
+// synced runs the OnNTPSync hooks; d.mu is not held.
+func (d *Device) runSyncHooks() {
+	d.mu.Lock()
+	hooks := d.onSync
+	d.mu.Unlock()
+	for _, f := range hooks {
+		f()
+	}
 }
 
 type ntpServer struct {
@@ -361,7 +383,6 @@ func (d *Device) NTPServers() []string {
 func (d *Device) SyncNow() bool {
 	n := d.labNs()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	for _, s := range d.ntp {
 		if s.reachable {
 			if n-s.since < int64(NTPSyncDelay) {
@@ -369,9 +390,12 @@ func (d *Device) SyncNow() bool {
 			}
 			d.syncToLocked(s, n)
 			d.stopSyncLocked()
+			d.mu.Unlock()
+			d.runSyncHooks()
 			return true
 		}
 	}
+	d.mu.Unlock()
 	return false
 }
 
@@ -443,16 +467,19 @@ func (d *Device) ensureSyncLocked(n int64) {
 func (d *Device) syncFired() {
 	n := d.labNs()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.syncTimer = nil
 	if d.synced {
+		d.mu.Unlock()
 		return
 	}
 	for _, s := range d.ntp {
 		if s.reachable && n-s.since >= int64(NTPSyncDelay) {
 			d.syncToLocked(s, n)
+			d.mu.Unlock()
+			d.runSyncHooks()
 			return
 		}
 	}
 	d.ensureSyncLocked(n)
+	d.mu.Unlock()
 }

@@ -128,6 +128,9 @@ func (d *Router) clockSet(s *cli.Session, a parser.Args) {
 	}
 	before := d.formatConfigTime(d.clk.Now())
 	d.clk.Set(t)
+	for _, f := range d.onChange {
+		f() // the clock is now authoritative: features see it
+	}
 	d.Log(fmt.Sprintf("%%SYS-6-CLOCKUPDATE: System clock has been updated from %s to %s, configured from console by %s on %s (%s).",
 		before, d.formatConfigTime(d.clk.Now()), s.User(), s.Line(), s.Remote()))
 }

@@ -39,6 +39,13 @@ func (f Feature) Register(r *cli.Registry, d *device.Router) {
 	d.OnBoot(c.boot)
 	d.OnBooted(c.booted)
 	d.OnChange(c.configChanged)
+	// NTP synchronisation makes the clock authoritative: the PKI timers
+	// start then (IOS initialises none before).
+	d.Clock().OnNTPSync(func() {
+		c.d.Lock()
+		defer c.d.Unlock()
+		c.clockChecked()
+	})
 	d.AddPrivateSection(c.writePrivate)
 	d.AddSection(device.OrderCrypto, c.writeConfig)
 	c.registerKeys(r)
@@ -66,7 +73,8 @@ type face struct {
 	cs  *csConfig                  // `crypto pki server NAME`; IOS has at most one
 	srv atomic.Pointer[pki.Server] // its engine, once enabled (read by the SCEP handler)
 
-	booting bool // the boot configuration is being applied
+	booting       bool // the boot configuration is being applied
+	authoritative bool // the clock was authoritative at the last look
 
 	debugCS        atomic.Bool // debug crypto pki server
 	debugTP        atomic.Bool // debug crypto pki transactions
@@ -106,6 +114,7 @@ func (c *face) booted() {
 	c.d.Lock()
 	defer c.d.Unlock()
 	c.booting = false
+	c.authoritative = c.d.Clock().Authoritative()
 	c.startTrustpoints()
 }
 

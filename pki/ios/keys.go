@@ -33,7 +33,7 @@ func (c *face) registerKeys(r *cli.Registry) {
 	)
 	r.Install(parser.Exec,
 		cmd{Syntax: "show crypto key mypubkey rsa [WORD$label]",
-			Help: cli.HelpShow + "\nEncryption module\nShow long term public keys\nShow public keys associated with this router\nShow RSA public keys\nRSA key pair label",
+			Help:    cli.HelpShow + "\nEncryption module\nShow long term public keys\nShow public keys associated with this router\nShow RSA public keys\nRSA key pair label",
 			Handler: c.showMyPubKey},
 	)
 }

@@ -319,9 +319,25 @@ func (c *face) restoreServer() {
 // configChanged follows the HTTP server: a server waiting for it logs
 // CS_ENABLED once it is on. The lock is held.
 func (c *face) configChanged() {
+	c.clockChecked()
 	_, on := c.d.HTTPPortLocked()
 	was := c.httpServer.Swap(on)
 	if on && !was && c.enabledPending.Swap(false) && c.serverRunning() {
 		c.logf("%%PKI-6-CS_ENABLED: Certificate server now enabled.")
+	}
+}
+
+// clockChecked starts the trustpoints' timers when the clock has become
+// authoritative since the last look. The lock is held.
+func (c *face) clockChecked() {
+	now := c.d.Clock().Authoritative()
+	was := c.authoritative
+	c.authoritative = now
+	if now && !was && !c.booting {
+		for _, tp := range c.trustpointList() {
+			if tp.eng != nil {
+				tp.eng.Start()
+			}
+		}
 	}
 }

@@ -20,8 +20,8 @@ type tpConfig struct {
 	enrollMode    string // "" | ra
 	enrollTerm    string // "" | terminal | terminal pem
 	selfSigned    bool
-	retryCount    int // 0: default
-	retryPeriod   int // minutes; 0: default
+	retryCount    int    // 0: default
+	retryPeriod   int    // minutes; 0: default
 	serial        string // "" not configured | "serial-number" | "serial-number none"
 	ipAddr        string // "" | A.B.C.D | INTERFACE | none
 	password      string // type 7
@@ -295,9 +295,13 @@ func (c *face) registerTrustpoint(r *cli.Registry) {
 				tp.password = device.EncodeType7(pw)
 			})},
 		cmd{Syntax: "subject-name LINE$dn", Help: "Subject Name\nSubject name", No: "subject-name [LINE]", NoHelp: "Subject Name\nSubject name",
-			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.subject, strings.TrimSpace(a.String("dn")), on) })},
+			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) {
+				str(&tp.subject, strings.TrimSpace(a.String("dn")), on)
+			})},
 		cmd{Syntax: "subject-alt-name LINE$san", Help: "Subject Alternative Name\nSubject alternative name", No: "subject-alt-name [LINE]", NoHelp: "Subject Alternative Name\nSubject alternative name",
-			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.altName, strings.TrimSpace(a.String("san")), on) })},
+			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) {
+				str(&tp.altName, strings.TrimSpace(a.String("san")), on)
+			})},
 		cmd{Syntax: "fqdn WORD$domain", Help: "Include fully-qualified domain name\nFully qualified domain name or none", No: "fqdn [WORD$domain]", NoHelp: "Include fully-qualified domain name\nFully qualified domain name or none",
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.fqdn, a.String("domain"), on) })},
 		cmd{Syntax: "revocation-check LINE$how", Help: "Revocation checking options\ncrl, none or ocsp, in order", No: "revocation-check [LINE]", NoHelp: "Revocation checking options\ncrl, none or ocsp, in order",
@@ -332,7 +336,9 @@ func (c *face) registerTrustpoint(r *cli.Registry) {
 				}
 			})},
 		cmd{Syntax: "fingerprint WORD$fp", Help: "Expected CA certificate fingerprint\nFingerprint (MD5 or SHA1, hex)", No: "fingerprint [WORD$fp]", NoHelp: "Expected CA certificate fingerprint\nFingerprint (MD5 or SHA1, hex)",
-			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.fingerprint, strings.ToUpper(a.String("fp")), on) })},
+			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) {
+				str(&tp.fingerprint, strings.ToUpper(a.String("fp")), on)
+			})},
 		cmd{Syntax: "usage <ike|ssl-client|ssl-server>$u", Help: "Usage of the trustpoint\nIKE\nSSL client\nSSL server", No: "usage [<ike|ssl-client|ssl-server>$u]", NoHelp: "Usage of the trustpoint\nIKE\nSSL client\nSSL server",
 			Handler: set(func(s *cli.Session, tp *tpConfig, a parser.Args, on bool) { str(&tp.usage, a.Keyword("u"), on) })},
 		cmd{Syntax: "chain-validation <stop|continue>$how [WORD$parent]", Help: "Chain validation\nStop at this trustpoint\nContinue to the parent trustpoint\nParent trustpoint",

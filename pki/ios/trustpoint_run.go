@@ -206,7 +206,7 @@ func (c *face) registerTrustpointExec(r *cli.Registry) {
 			Priv: 15, Handler: c.authenticate},
 		cmd{Syntax: "crypto pki enroll WORD$tp",
 			Help: cli.HelpCrypto + "\nPublic Key components\nRequest a certificate from a certificate authority\nTrustpoint name",
-			No: "=", Priv: 15, Handler: c.enroll},
+			No:   "=", Priv: 15, Handler: c.enroll},
 		cmd{Syntax: "crypto pki import WORD$tp certificate",
 			Help: cli.HelpCrypto + "\nPublic Key components\nImport certificate or pkcs12\nTrustpoint name\nImport a certificate from a TFTP server or the terminal",
 			Priv: 15, Handler: c.importCert},
@@ -384,12 +384,7 @@ func (c *face) enroll(s *cli.Session, a parser.Args) {
 		s.Printf("%% %s\n", errText(err))
 		return
 	}
-	if out.KeyGenerated {
-		c.logf("%%CRYPTO-6-AUTOGEN: Generated new %d bit key pair", out.KeyBits)
-	}
-	if out.Step == pki.EnrollGranted {
-		c.logf("%%PKI-4-NOAUTOSAVE: Configuration was modified.  Issue \"write memory\" to save new certificate")
-	}
+	_ = out
 	c.d.MarkChanged(s.User())
 }
 
