@@ -464,6 +464,15 @@ func (s *server) enroll(req EnrollRequest) (EnrollResult, error) {
 	if req.TransactionID != "" {
 		for _, r := range s.reqs {
 			if r.TransactionID == req.TransactionID {
+				// A request left pending by a failure (or a restart) under
+				// grant auto is issued now.
+				if r.State == RequestPending && s.cfg.Grant == GrantAuto {
+					if csr, err := ParseCSR(r.CSR); err == nil {
+						if err := s.issueLocked(r, csr); err != nil && !errors.Is(err, errCAExpired) {
+							return EnrollResult{}, err
+						}
+					}
+				}
 				return s.resultLocked(r), nil
 			}
 		}
