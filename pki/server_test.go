@@ -457,6 +457,13 @@ func TestSerialNeverReused(t *testing.T) {
 	if res.Status != pki.StatusGranted || res.Cert.SerialNumber.Int64() != 4 {
 		t.Errorf("after restart: %+v", res)
 	}
+	var serials []int64
+	for _, c := range s2.Certificates() {
+		serials = append(serials, c.Serial.Int64())
+	}
+	if !slices.Equal(serials, []int64{1, 2, 4}) { // 3 was burnt: no certificate, no .cnm
+		t.Errorf("issued after restart: %v", serials)
+	}
 	for _, f := range []string{"nvram:2.cer", "nvram:4.cer"} {
 		if _, err := crashed.ReadFile(f); err != nil {
 			t.Errorf("%s: %v", f, err)
@@ -671,5 +678,44 @@ func TestKeyring(t *testing.T) {
 	}
 	if lines := pki.PublicKeyHex(a); len(lines) != 3 || !strings.HasPrefix(lines[0], "305C300D 06092A86") {
 		t.Errorf("PublicKeyHex(512) = %q", lines)
+	}
+}
+
+func TestConcurrentEnrolments(t *testing.T) {
+	r := newRig(at(2025, 3, 25, 7, 24, 39))
+	s := r.server(t, pki.Config{Name: "CA", Grant: pki.GrantAuto, DatabaseLevel: pki.LevelNames})
+	if err := s.Enable("x"); err != nil {
+		t.Fatal(err)
+	}
+	req := csr(t, "cn=a")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				res, err := s.Enroll(pki.EnrollRequest{CSR: req, TransactionID: fmt.Sprintf("%d-%d", g, i)})
+				if err != nil || res.Status != pki.StatusGranted {
+					t.Errorf("enroll: %+v %v", res, err)
+					return
+				}
+				mu.Lock()
+				if seen[res.Cert.SerialNumber.Int64()] {
+					t.Errorf("serial %v issued twice", res.Cert.SerialNumber)
+				}
+				seen[res.Cert.SerialNumber.Int64()] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		r.clock.Advance(time.Hour) // CRL UPDATE timers fire meanwhile
+		_ = s.Info()
+	}
+	wg.Wait()
+	if len(seen) != 40 || s.Info().LastSerial.Int64() != 41 {
+		t.Errorf("%d serials, last %v", len(seen), s.Info().LastSerial)
 	}
 }
