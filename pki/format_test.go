@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
+	"math/big"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +296,58 @@ func TestVerifySignatureRejects(t *testing.T) {
 	}
 	if err := VerifySignature(rc, rc); err != nil {
 		t.Errorf("the seeds' rollover CA does not verify itself: %v", err)
+	}
+}
+
+func TestCreateCertificateHashes(t *testing.T) {
+	ca, err := GenerateKey(rand.Reader, "CA", 1024, false, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := GenerateKey(rand.Reader, "leaf", 1024, false, time.Time{})
+	issuer, _ := ParseDN("CN=CA")
+	subject, _ := ParseDN("hostname=r1.lab+ipaddress=10.1.1.1,cn=r1")
+	san, _ := asn1.Marshal([]asn1.RawValue{{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte("r1.lab")}})
+	start := time.Date(2015, 10, 9, 12, 14, 16, 0, time.UTC)
+	for _, h := range []Hash{HashDefault, MD5, SHA1, SHA256, SHA384, SHA512} {
+		caDER, err := CreateCertificate(&Template{SerialNumber: big.NewInt(1), Issuer: issuer, Subject: issuer,
+			NotBefore: start, NotAfter: start.AddDate(3, 0, 0), PublicKey: ca.Public(), CA: true, Hash: h}, ca.Private)
+		if err != nil {
+			t.Fatal(err)
+		}
+		caCert, _ := x509.ParseCertificate(caDER)
+		der, err := CreateCertificate(&Template{SerialNumber: big.NewInt(2), Issuer: issuer, Subject: subject,
+			NotBefore: start, NotAfter: start.AddDate(1, 0, 0), PublicKey: leaf.Public(), Hash: h,
+			ExtraExtensions: []pkix.Extension{{Id: oidSubjectAltName, Value: san}}}, ca.Private)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SignatureAlgorithm != h.SignatureAlgorithm() {
+			t.Errorf("%v: signature algorithm %v", h, c.SignatureAlgorithm)
+		}
+		if err := VerifySignature(c, caCert); err != nil {
+			t.Errorf("%v: %v", h, err)
+		}
+		if h != HashDefault && h != MD5 && h != SHA1 { // the standard library agrees where it can
+			if err := c.CheckSignatureFrom(caCert); err != nil {
+				t.Errorf("%v: crypto/x509: %v", h, err)
+			}
+		}
+		if c.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment || c.IsCA ||
+			!slices.Equal(c.DNSNames, []string{"r1.lab"}) || !bytes.Equal(c.AuthorityKeyId, caCert.SubjectKeyId) {
+			t.Errorf("%v: key usage %b, CA %v, SAN %q", h, c.KeyUsage, c.IsCA, c.DNSNames)
+		}
+		if got, _ := ParseName(c.RawSubject); got.String() != "hostname=r1.lab+ipaddress=10.1.1.1,cn=r1" { // DER SET OF order: the shorter AVA first
+			t.Errorf("subject %q", got)
+		}
+		for _, e := range c.Extensions {
+			if e.Id.Equal(oidKeyUsage) && !bytes.Equal(e.Value, []byte{3, 2, 5, 0xA0}) {
+				t.Errorf("keyUsage %X", e.Value)
+			}
+		}
 	}
 }

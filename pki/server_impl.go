@@ -318,6 +318,9 @@ func (s *server) shutdown() error {
 	defer s.unlock()
 	s.state = StateDisabled
 	s.stopTimersLocked()
+	if s.ca == nil {
+		return nil // nothing stored yet, nothing to write
+	}
 	return s.saveLocked()
 }
 
