@@ -179,6 +179,14 @@ func TestSeedsTimeline(t *testing.T) {
 		t.Fatalf("enrol: %+v", res)
 	}
 
+	// Re-signing the CRL every 6 h for two years costs ~3000 RSA signatures
+	// (seconds under -race); a weekly CRL keeps the test fast and changes
+	// nothing else on the way (lifetime crl is not a locked setting).
+	cfg := s.Config()
+	cfg.CRLLifetime = 7 * 24 * time.Hour
+	if err := s.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
 	r.clock.Set(at(2017, 7, 10, 13, 14, 16))
 	want := []string{
 		"CRYPTO_CS: shadow generation timer fired.",
