@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +90,10 @@ type reqRecord struct {
 	Serial        *big.Int
 	Cert          []byte
 	Rollover      bool
+	// keep: the request went through the pending state, so it is saved in
+	// the serial file until it expires (a request granted in its own reply
+	// lives in memory only: the client already has its certificate).
+	keep bool
 }
 
 type issuedRec struct {
@@ -113,9 +118,10 @@ type server struct {
 	ca         *x509.Certificate
 	roll       *x509.Certificate
 	lastSerial *big.Int
-	archiveN   int  // last NAME_0000N archive written
-	shadowDone bool // the shadow timer of the current CA fired or was overtaken
-	reqs       []*reqRecord
+	archiveN   int          // last NAME_0000N archive written
+	shadowDone bool         // the shadow timer of the current CA fired or was overtaken
+	reqs       []*reqRecord // by arrival (so by Received)
+	byTID      map[string]*reqRecord
 	nextReqID  int
 	revoked    []CRLEntry
 	issued     []*issuedRec
@@ -150,7 +156,7 @@ func newServer(cfg Config, d Deps) (*Server, error) {
 	if d.Rand == nil {
 		d.Rand = rand.Reader
 	}
-	s := &server{d: d, cfg: cloneConfig(cfg), nextReqID: 1, timers: map[string]*armed{}}
+	s := &server{d: d, cfg: cloneConfig(cfg), nextReqID: 1, timers: map[string]*armed{}, byTID: map[string]*reqRecord{}}
 	s.lastSerial = new(big.Int)
 	if cfg.InitialSerial != nil {
 		s.lastSerial.Set(cfg.InitialSerial)
@@ -312,6 +318,9 @@ func (s *server) shutdown() error {
 	defer s.unlock()
 	s.state = StateDisabled
 	s.stopTimersLocked()
+	if s.ca == nil {
+		return nil // nothing stored yet, nothing to write
+	}
 	return s.saveLocked()
 }
 
@@ -433,14 +442,24 @@ func (s *server) signerLocked(rollover bool) (*x509.Certificate, *rsa.PrivateKey
 func (s *server) purgeLocked() {
 	now := s.now()
 	life := s.cfg.requestLifetime()
+	if len(s.reqs) == 0 || now.Sub(s.reqs[0].Received) < life {
+		return
+	}
 	kept := s.reqs[:0]
+	save := false
 	for _, r := range s.reqs {
 		if now.Sub(r.Received) < life {
 			kept = append(kept, r)
+			continue
+		}
+		save = save || r.keep
+		if r.TransactionID != "" && s.byTID[r.TransactionID] == r {
+			delete(s.byTID, r.TransactionID)
 		}
 	}
-	if len(kept) != len(s.reqs) {
-		s.reqs = kept
+	clear(s.reqs[len(kept):])
+	s.reqs = kept
+	if save {
 		_ = s.saveLocked()
 	}
 }
@@ -462,8 +481,17 @@ func (s *server) enroll(req EnrollRequest) (EnrollResult, error) {
 	}
 	s.purgeLocked()
 	if req.TransactionID != "" {
-		for _, r := range s.reqs {
-			if r.TransactionID == req.TransactionID {
+		if r := s.byTID[req.TransactionID]; r != nil {
+			{
+				// A request left pending by a failure (or a restart) under
+				// grant auto is issued now.
+				if r.State == RequestPending && s.cfg.Grant == GrantAuto {
+					if csr, err := ParseCSR(r.CSR); err == nil {
+						if err := s.issueLocked(r, csr); err != nil && !errors.Is(err, errCAExpired) {
+							return EnrollResult{}, err
+						}
+					}
+				}
 				return s.resultLocked(r), nil
 			}
 		}
@@ -497,8 +525,12 @@ func (s *server) enroll(req EnrollRequest) (EnrollResult, error) {
 		TransactionID: req.TransactionID, Received: s.now(), Rollover: req.Rollover}
 	s.nextReqID++
 	s.reqs = append(s.reqs, r)
+	if r.TransactionID != "" {
+		s.byTID[r.TransactionID] = r
+	}
 	auto := s.cfg.Grant == GrantAuto || (renewal && req.Rollover && s.cfg.GrantAutoRollover)
 	if !auto {
+		r.keep = true
 		if err := s.saveLocked(); err != nil {
 			return EnrollResult{}, err
 		}
@@ -581,15 +613,18 @@ func (s *server) issueLocked(r *reqRecord, csr *x509.CertificateRequest) error {
 
 func (s *server) writeCertFilesLocked(cert *x509.Certificate, subject Name) error {
 	base := SerialFileName(cert.SerialNumber)
-	if s.cfg.DatabaseLevel >= LevelNames {
-		line := fmt.Sprintf("%s %s %s\n", base, cert.NotAfter.UTC().Format(time.RFC3339), subject)
-		if err := s.d.Store.WriteFile(s.url(FileCNM, base+".cnm"), []byte(line)); err != nil {
-			return fmt.Errorf("pki: writing %s.cnm: %w", base, err)
-		}
-	}
+	// The .cer first: the .cnm, written last, is what lists the certificate
+	// as issued after a restart.
 	if s.cfg.DatabaseLevel >= LevelComplete {
 		if err := s.d.Store.WriteFile(s.url(FileCRT, base+".cer"), cert.Raw); err != nil {
 			return fmt.Errorf("pki: writing %s.cer: %w", base, err)
+		}
+	}
+	if s.cfg.DatabaseLevel >= LevelNames {
+		line := fmt.Sprintf("%s %s %s %X %s\n", base, cert.NotBefore.UTC().Format(time.RFC3339),
+			cert.NotAfter.UTC().Format(time.RFC3339), cert.RawSubject, subject)
+		if err := s.d.Store.WriteFile(s.url(FileCNM, base+".cnm"), []byte(line)); err != nil {
+			return fmt.Errorf("pki: writing %s.cnm: %w", base, err)
 		}
 	}
 	return nil
@@ -633,10 +668,8 @@ func (s *server) poll(tid string) (EnrollResult, error) {
 	s.lock()
 	defer s.unlock()
 	s.purgeLocked()
-	for _, r := range s.reqs {
-		if r.TransactionID == tid && tid != "" {
-			return s.resultLocked(r), nil
-		}
+	if r := s.byTID[tid]; r != nil && tid != "" {
+		return s.resultLocked(r), nil
 	}
 	return EnrollResult{Status: StatusFailure, FailInfo: FailBadCertID}, nil
 }
@@ -781,8 +814,7 @@ func (s *server) revoke(serial *big.Int) error {
 	if s.ca == nil {
 		return ErrNotEnabled
 	}
-	r := s.findIssued(serial)
-	if r == nil || r.CA {
+	if r := s.findIssued(serial); (r != nil && r.CA) || serial.Sign() <= 0 || serial.Cmp(s.lastSerial) > 0 {
 		return ErrNotIssued
 	}
 	if s.isRevokedLocked(serial) {
@@ -919,9 +951,8 @@ func (s *server) onCRLUpdate() {
 		s.failed(err)
 		s.crlNext = s.now().Add(s.cfg.crlLifetime())
 	}
-	if err := s.saveLocked(); err != nil {
-		s.failed(err)
-	}
+	// The serial file is not rewritten: after a restart a stale CRL time
+	// only makes the CRL UPDATE timer fire at once.
 	s.armOne(TimerCRLUpdate, s.crlNext, s.onCRLUpdate)
 }
 
@@ -1124,6 +1155,9 @@ func (s *server) saveLocked() error {
 		st.Rollover = s.roll.Raw
 	}
 	for _, r := range s.reqs {
+		if !r.keep {
+			continue
+		}
 		d := dbRequest{ID: r.ID, State: r.State, CSR: r.CSR, TransactionID: r.TransactionID, Received: r.Received,
 			Cert: r.Cert, Rollover: r.Rollover}
 		if r.Serial != nil {
@@ -1132,6 +1166,9 @@ func (s *server) saveLocked() error {
 		st.Requests = append(st.Requests, d)
 	}
 	for _, r := range s.issued {
+		if !r.CA {
+			continue // the others are in their .cnm files
+		}
 		st.Issued = append(st.Issued, dbIssued{Serial: hexSerial(r.Serial), Subject: r.Subject,
 			NotBefore: r.NotBefore, NotAfter: r.NotAfter, CA: r.CA})
 	}
@@ -1187,7 +1224,10 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 	s.crlThis, s.crlNext = st.CRLThis, st.CRLNext
 	for _, r := range st.Requests {
 		rec := &reqRecord{ID: r.ID, State: r.State, CSR: r.CSR, TransactionID: r.TransactionID,
-			Received: r.Received, Cert: r.Cert, Rollover: r.Rollover}
+			Received: r.Received, Cert: r.Cert, Rollover: r.Rollover, keep: true}
+		if r.TransactionID != "" {
+			s.byTID[r.TransactionID] = rec
+		}
 		if r.Serial != "" {
 			if rec.Serial, err = parseSerial(r.Serial); err != nil {
 				return nil, err
@@ -1209,6 +1249,10 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 		}
 		s.revoked = append(s.revoked, CRLEntry{Serial: b, RevokedAt: r.At})
 	}
+	if cfg.DatabaseLevel >= LevelNames {
+		s.loadNamesLocked()
+	}
+	sort.Slice(s.issued, func(i, j int) bool { return s.issued[i].Serial.Cmp(s.issued[j].Serial) < 0 })
 	if der, err := d.Store.ReadFile(s.url(FileCRL, cfg.Name+".crl")); err == nil {
 		s.crlDER = der
 	}
@@ -1224,4 +1268,29 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 		s.unlock()
 	}
 	return srv, nil
+}
+
+// loadNamesLocked rebuilds the index of issued certificates from the
+// <serial>.cnm files (levels names and complete).
+func (s *server) loadNamesLocked() {
+	for i := big.NewInt(1); i.Cmp(s.lastSerial) <= 0; i = new(big.Int).Add(i, big.NewInt(1)) {
+		if s.findIssued(i) != nil {
+			continue
+		}
+		data, err := s.d.Store.ReadFile(s.url(FileCNM, SerialFileName(i)+".cnm"))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(data))
+		if len(f) < 4 {
+			continue
+		}
+		nb, err1 := time.Parse(time.RFC3339, f[1])
+		na, err2 := time.Parse(time.RFC3339, f[2])
+		subj, err3 := hex.DecodeString(f[3])
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		s.issued = append(s.issued, &issuedRec{Serial: new(big.Int).Set(i), Subject: subj, NotBefore: nb, NotAfter: na})
+	}
 }
