@@ -414,6 +414,12 @@ func (t *Trustpoint) Start() { t.start() }
 // Timers returns the armed timers ("RENEW Root-CA", ...), by due time.
 func (t *Trustpoint) Timers() []TimerInfo { return t.timers() }
 
+// RenewDate returns when the ID certificate is renewed (`renew date:` of
+// `show crypto pki certificates`): with auto-enroll, the RENEW or SHADOW
+// instant computed from the time the certificate was installed; false
+// without auto-enroll or ID certificate.
+func (t *Trustpoint) RenewDate() (time.Time, bool) { return t.renewDate() }
+
 // Close stops every timer (`no crypto pki trustpoint`). The trustpoint
 // must not be used after.
 func (t *Trustpoint) Close() { t.close() }

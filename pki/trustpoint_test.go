@@ -249,8 +249,10 @@ func TestTrustpointSeedTimeline(t *testing.T) {
 			}
 		}
 	}
-	check("RENEW", renewals, 292, 584, 992.8, 1284.8)
-	check("SHADOW", shadows, 700.8, 1424.96)
+	// After the switch at day 730 RENEW counts from then: 730 + 80 % of
+	// the 335.8 days left of the shadow certificate (700.8 .. 1065.8).
+	check("RENEW", renewals, 292, 584, 998.64, 1290.64)
+	check("SHADOW", shadows, 700.8, 1426.128)
 	check("rollover", actives, 730, 1460)
 	if _, _, _, rolls := r.ca.counts(); rolls != 2 {
 		t.Fatalf("the CA rolled over %d times, want 2", rolls)
@@ -367,6 +369,22 @@ func TestTrustpointPollBackoff(t *testing.T) {
 	}
 	if _, polls, _, _ := r.ca.counts(); polls != 5 {
 		t.Fatalf("%d polls, want 5", polls)
+	}
+}
+
+// The wait keeps doubling: 30 days of PENDING take 15 polls (1 + 2 + …
+// + 2^14 minutes = 22.75 days; the 16th is due at 45.5 days).
+func TestTrustpointPollDoublesForDays(t *testing.T) {
+	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r.ca.setMode(grantNone)
+	r.enrol()
+	r.clock.Advance(30 * day)
+	if _, polls, _, _ := r.ca.counts(); polls != 15 {
+		t.Fatalf("%d polls in 30 days, want 15", polls)
+	}
+	due, ok := r.timer(pki.TimerTPPoll)
+	if !ok || due.Sub(seedStart) != (1<<16-1)*time.Minute {
+		t.Fatalf("next poll %v %v", due.Sub(seedStart), ok)
 	}
 }
 
@@ -656,5 +674,73 @@ func TestTrustpointOverHTTP(t *testing.T) {
 	want := []string{"/cgi-bin/pkiclient.exe?operation=GetCACert", "/cgi-bin/pkiclient.exe?operation=GetCACaps", "/cgi-bin/pkiclient.exe?operation=PKIOperation"}
 	if !slices.Equal(paths, want) {
 		t.Fatalf("requests %q, want %q", paths, want)
+	}
+}
+
+// RENEW counts from the time the certificate was installed: a certificate
+// backdated 10 minutes renews 2 minutes after start + 80 % (the capture's
+// "start date: 09:17:52 ... renew date: 09:19:52 UTC Apr 10 2023").
+func TestTrustpointRenewFromInstallTime(t *testing.T) {
+	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r.ca.backdate = 10 * time.Minute
+	out := r.enrol()
+	due, ok := r.timer(pki.TimerTPRenew)
+	rd, ok2 := r.tp.RenewDate()
+	if !ok || !ok2 || !due.Equal(rd) {
+		t.Fatalf("RENEW %v %v, renew date %v %v", due, ok, rd, ok2)
+	}
+	if got, want := due.Sub(out.Cert.NotBefore), 292*day+2*time.Minute; got != want {
+		t.Fatalf("renew %v after start, want %v", got, want)
+	}
+	// A pending request granted an hour later: RENEW from the grant.
+	r2 := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r2.ca.setMode(grantNone)
+	r2.enrol()
+	r2.clock.Advance(50 * time.Minute)
+	r2.ca.approveAll()
+	r2.clock.Advance(20 * time.Minute) // the poll at 63 minutes installs it
+	id := r2.tp.State().ID
+	if id == nil {
+		t.Fatal("not granted")
+	}
+	due, _ = r2.timer(pki.TimerTPRenew)
+	if want := seedStart.Add(63 * time.Minute); !due.Equal(want.Add(time.Duration(int64(id.NotAfter.Sub(want)) / 100 * 80))) {
+		t.Fatalf("RENEW %v", due)
+	}
+}
+
+// A shadow request still pending when the CA certificate expires: the
+// rollover CA becomes active at its time, and the certificate granted
+// later is installed as the ID certificate.
+func TestTrustpointShadowPendingAtExpiry(t *testing.T) {
+	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r.enrol()
+	for r.step(seedStart.Add(700 * day)) {
+	}
+	r.ca.setMode(grantNone)
+	for r.step(seedStart.Add(729 * day)) {
+	}
+	if s := r.tp.State(); s.Pending == nil || s.Pending.Kind != pki.RequestShadow || s.CARollover == nil {
+		t.Fatalf("no pending shadow request: %+v", s)
+	}
+	r.clock.Set(seedStart.Add(730 * day))
+	caRoll, _, _ := r.ca.Rollover()
+	_ = caRoll
+	s := r.tp.State()
+	if s.CARollover != nil || s.CA.NotBefore.Before(seedStart.Add(729*day)) {
+		t.Fatalf("rollover CA not active at the expiry: %+v", s)
+	}
+	r.ca.approveAll()
+	due, ok := r.timer(pki.TimerTPPoll)
+	if !ok {
+		t.Fatalf("timers %v", r.tp.Timers())
+	}
+	r.clock.Set(due)
+	s = r.tp.State()
+	if s.Pending != nil || s.ID == nil || pki.VerifySignature(s.ID, s.CA) != nil || s.ID.NotAfter.Before(seedStart.Add(1000*day)) {
+		t.Fatalf("shadow certificate not installed as the ID: %+v", s)
+	}
+	if _, ok := r.timer(pki.TimerTPRenew); !ok {
+		t.Fatalf("timers %v", r.tp.Timers())
 	}
 }
