@@ -11,6 +11,7 @@ require (
 	golang.org/x/crypto v0.55.0
 	golang.org/x/tools v0.52.0
 	gopkg.in/yaml.v3 v3.0.1
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (
@@ -21,5 +22,4 @@ require (
 	github.com/smallstep/scep v0.0.0-20260331191114-261f960a40d1 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )

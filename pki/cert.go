@@ -335,11 +335,12 @@ func VerifySignature(child, parent *x509.Certificate) error {
 	return CheckSignature(parent.PublicKey, child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
 }
 
-// VerifyCRL checks that parent's key signed the DER CRL and returns it parsed.
+// VerifyCRL checks that parent's key signed the DER CRL (MD5 included) and
+// returns it parsed by [ParseCRL].
 func VerifyCRL(der []byte, parent *x509.Certificate) (*x509.RevocationList, error) {
-	crl, err := x509.ParseRevocationList(der)
+	crl, err := ParseCRL(der)
 	if err != nil {
-		return nil, fmt.Errorf("pki: parsing CRL: %w", err)
+		return nil, err
 	}
 	if string(crl.RawIssuer) != string(parent.RawSubject) {
 		return nil, errors.New("pki: CRL issuer is not the parent's subject")
@@ -348,6 +349,76 @@ func VerifyCRL(der []byte, parent *x509.Certificate) (*x509.RevocationList, erro
 		return nil, err
 	}
 	return crl, nil
+}
+
+type certListIn struct {
+	TBS       asn1.RawValue
+	Algorithm pkix.AlgorithmIdentifier
+	Signature asn1.BitString
+}
+
+type revokedIn struct {
+	Serial     *big.Int
+	Date       time.Time
+	Extensions []pkix.Extension `asn1:"optional"`
+}
+
+type tbsCertListIn struct {
+	Version    int `asn1:"optional,default:0"`
+	Signature  pkix.AlgorithmIdentifier
+	Issuer     asn1.RawValue
+	ThisUpdate time.Time
+	NextUpdate time.Time     `asn1:"optional"`
+	Revoked    []revokedIn   `asn1:"optional"`
+	Extensions asn1.RawValue `asn1:"optional,explicit,tag:0"`
+}
+
+// ParseCRL parses a DER CRL of version 1 (what IOS issues, and what
+// crypto/x509 refuses) or 2, without checking its signature. It fills
+// Raw, RawTBSRevocationList, RawIssuer, Issuer, Signature,
+// SignatureAlgorithm, ThisUpdate, NextUpdate and RevokedCertificateEntries
+// (serial and time).
+func ParseCRL(der []byte) (*x509.RevocationList, error) {
+	var cl certListIn
+	rest, err := asn1.Unmarshal(der, &cl)
+	if err != nil {
+		return nil, fmt.Errorf("pki: parsing CRL: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("pki: parsing CRL: trailing data")
+	}
+	var tbs tbsCertListIn
+	if rest, err = asn1.Unmarshal(cl.TBS.FullBytes, &tbs); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("pki: parsing CRL: bad TBSCertList: %v", err)
+	}
+	if tbs.Version > 1 {
+		return nil, fmt.Errorf("pki: parsing CRL: unsupported version %d", tbs.Version)
+	}
+	var rdn pkix.RDNSequence
+	if rest, err = asn1.Unmarshal(tbs.Issuer.FullBytes, &rdn); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("pki: parsing CRL issuer: %v", err)
+	}
+	crl := &x509.RevocationList{
+		Raw: der, RawTBSRevocationList: cl.TBS.FullBytes, RawIssuer: tbs.Issuer.FullBytes,
+		Signature:          cl.Signature.RightAlign(),
+		SignatureAlgorithm: sigAlgOf(cl.Algorithm.Algorithm),
+		ThisUpdate:         tbs.ThisUpdate, NextUpdate: tbs.NextUpdate,
+	}
+	crl.Issuer.FillFromRDNSequence(&rdn)
+	for _, r := range tbs.Revoked {
+		crl.RevokedCertificateEntries = append(crl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: r.Serial, RevocationTime: r.Date})
+	}
+	return crl, nil
+}
+
+func sigAlgOf(oid asn1.ObjectIdentifier) x509.SignatureAlgorithm {
+	for _, h := range []Hash{MD5, SHA1, SHA256, SHA384, SHA512} {
+		if h.algorithmIdentifier().Algorithm.Equal(oid) {
+			return h.SignatureAlgorithm()
+		}
+	}
+	return x509.UnknownSignatureAlgorithm
 }
 
 // ParseCSR parses a DER PKCS#10 request and checks its self-signature (MD5

@@ -1,9 +1,11 @@
 package pki
 
 import (
+	"bytes"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -93,7 +95,7 @@ func ParseDN(s string) (Name, error) {
 	for i := len(parts) - 1; i >= 0; i-- {
 		avas := strings.Split(parts[i], "+")
 		rdn := make(RDN, 0, len(avas))
-		for j := len(avas) - 1; j >= 0; j-- {
+		for j := range avas {
 			k, v, ok := strings.Cut(avas[j], "=")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if !ok || k == "" || v == "" {
@@ -108,6 +110,7 @@ func ParseDN(s string) (Name, error) {
 			}
 			rdn = append(rdn, AVA{Type: oid, Value: v})
 		}
+		sortRDN(rdn)
 		n = append(n, rdn)
 	}
 	return n, nil
@@ -156,13 +159,32 @@ func attrName(oid asn1.ObjectIdentifier) string {
 // String returns the AVA as IOS shows it: "cn=RootCA".
 func (a AVA) String() string { return attrName(a.Type) + "=" + a.Value }
 
-// String returns the RDN's AVAs joined by '+', in the order IOS shows them.
+// String returns the RDN's AVAs joined by '+' in encoding order, which is
+// the order IOS shows them in ("serialNumber=67109104+hostname=R15").
 func (r RDN) String() string {
 	s := make([]string, len(r))
 	for i := range r {
-		s[i] = r[len(r)-1-i].String()
+		s[i] = r[i].String()
 	}
 	return strings.Join(s, "+")
+}
+
+// sortRDN puts the AVAs of a multi-valued RDN in DER SET OF order (by
+// their encodings), the order they are encoded and shown in.
+func sortRDN(r RDN) {
+	if len(r) < 2 {
+		return
+	}
+	enc := func(a AVA) []byte {
+		tag := a.Tag
+		if tag == 0 {
+			tag = chooseTag(a)
+		}
+		v, _ := encodeString(tag, a.Value)
+		b, _ := asn1.Marshal(atv{Type: a.Type, Value: asn1.RawValue{Class: asn1.ClassUniversal, Tag: tag, Bytes: v}})
+		return b
+	}
+	sort.SliceStable(r, func(i, j int) bool { return bytes.Compare(enc(r[i]), enc(r[j])) < 0 })
 }
 
 // Lines returns the lines `show crypto pki certificates` prints under

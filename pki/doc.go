@@ -44,11 +44,21 @@
 // writes the serial file, the CRL and the archive, and arms the timers.
 // Serial numbers are written to the serial file before a certificate leaves
 // the server, so a crash never reuses one. The database lives under the
-// database URL: NAME.ser (the serial file, which also holds the state the
-// server needs to come back: requests, revocations, the issued index, the
-// rollover state), NAME.crl, <serial>.cnm and <serial>.cer at levels names
-// and complete, NAME.p12 (or NAME.pem) at enable and NAME_0000N.p12 for each
-// rollover CA.
+// database URL:
+//
+//   - NAME.ser: the serial file, with the small state the server needs to
+//     come back (CA and rollover certificates, revocations, requests that
+//     went through the pending state, the archive counter, timer state);
+//   - NAME.crl: the current CRL;
+//   - <serial>.cnm at levels names and complete (serial, validity, subject:
+//     the index `show crypto pki server NAME certificates` lists after a
+//     restart) and <serial>.cer at level complete; <serial> is upper-case
+//     hex without leading zeros ([SerialFileName]);
+//   - NAME.p12 (or NAME.pem) at the first enable and NAME_0000N.p12 for the
+//     N-th rollover CA (the seeds' ROOTCA_00001.p12).
+//
+// A request granted in its own reply (grant auto) is kept in memory only,
+// for `show ... requests` and transactionID replays, until it expires.
 //
 // Concurrency: a Server is safe for use by many goroutines (CLI sessions,
 // HTTP handlers, timer callbacks). Events are delivered after the server's

@@ -88,7 +88,9 @@ type Keyring struct {
 func NewKeyring() *Keyring { return &Keyring{} }
 
 // OnChange sets f to be called (without the keyring's lock) after every
-// change (Put, Delete, Rename), e.g. to save private-config.
+// change (Put, Delete, Rename), e.g. to save private-config. A Server
+// changes its keyring while it holds its own lock (the key NAME# at shadow
+// time, the rename at rollover), so f must not call into a Server.
 func (r *Keyring) OnChange(f func()) {
 	r.mu.Lock()
 	r.onChange = f
