@@ -19,8 +19,8 @@ import (
 const day = 24 * time.Hour
 
 var (
-	cet       = time.FixedZone("CET", 3600)
-	seedStart = time.Date(2015, 10, 9, 13, 14, 16, 0, cet)
+	tpCET       = time.FixedZone("CET", 3600)
+	seedStart = time.Date(2015, 10, 9, 13, 14, 16, 0, tpCET)
 )
 
 // seedConfig is the seeds' spoke trustpoint Root-CA.
@@ -39,7 +39,7 @@ func seedConfig() pki.TrustpointConfig {
 	}
 }
 
-type rig struct {
+type tpRig struct {
 	t     *testing.T
 	clock *pkitest.Clock
 	ca    *testCA
@@ -51,15 +51,15 @@ type rig struct {
 	saves  int
 }
 
-func newRig(t *testing.T, cfg pki.TrustpointConfig, caLife, certLife, overlap time.Duration) *rig {
+func newTPRig(t *testing.T, cfg pki.TrustpointConfig, caLife, certLife, overlap time.Duration) *tpRig {
 	t.Helper()
-	r := &rig{t: t, clock: pkitest.NewClock(seedStart), keys: pki.NewKeyring()}
+	r := &tpRig{t: t, clock: pkitest.NewClock(seedStart), keys: pki.NewKeyring()}
 	r.ca = newTestCA(t, r.clock, caLife, certLife, overlap)
 	r.tp = r.newTrustpoint(cfg, r.keys, r.ca)
 	return r
 }
 
-func (r *rig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer interface {
+func (r *tpRig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer interface {
 	Do(*http.Request) (*http.Response, error)
 }) *pki.Trustpoint {
 	tp, err := pki.NewTrustpoint("Root-CA", cfg, pki.TrustpointDeps{
@@ -86,7 +86,7 @@ func (r *rig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer in
 }
 
 // logged returns the times of the log events starting with prefix.
-func (r *rig) logged(prefix string) []time.Time {
+func (r *tpRig) logged(prefix string) []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []time.Time
@@ -98,7 +98,7 @@ func (r *rig) logged(prefix string) []time.Time {
 	return out
 }
 
-func (r *rig) eventTexts(prefix string) []string {
+func (r *tpRig) eventTexts(prefix string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
@@ -111,7 +111,7 @@ func (r *rig) eventTexts(prefix string) []string {
 }
 
 // enrol authenticates (accepting the offer) and enrols.
-func (r *rig) enrol() pki.EnrollOutcome {
+func (r *tpRig) enrol() pki.EnrollOutcome {
 	r.t.Helper()
 	ctx := context.Background()
 	offer, err := r.tp.Authenticate(ctx)
@@ -130,7 +130,7 @@ func (r *rig) enrol() pki.EnrollOutcome {
 	return out
 }
 
-func (r *rig) timer(kind string) (time.Time, bool) {
+func (r *tpRig) timer(kind string) (time.Time, bool) {
 	for _, ti := range r.tp.Timers() {
 		if ti.Name == kind+" Root-CA" {
 			return ti.Due, true
@@ -141,7 +141,7 @@ func (r *rig) timer(kind string) (time.Time, bool) {
 
 // step moves the clock to the next armed timer (firing every timer due
 // then) and returns false when none is due before end.
-func (r *rig) step(end time.Time) bool {
+func (r *tpRig) step(end time.Time) bool {
 	p := r.clock.Pending()
 	if len(p) == 0 || p[0].Due.After(end) {
 		r.clock.Set(end)
@@ -153,7 +153,7 @@ func (r *rig) step(end time.Time) bool {
 
 // checkValid fails unless the trustpoint holds an unexpired ID certificate
 // chained to an unexpired CA certificate.
-func (r *rig) checkValid() {
+func (r *tpRig) checkValid() {
 	r.t.Helper()
 	now := r.clock.Now()
 	s := r.tp.State()
@@ -209,16 +209,16 @@ func days(ts []time.Time) []string {
 // Four years later the spoke has renewed, shadowed and switched twice, and
 // at every instant held a valid ID certificate chained to a valid CA.
 func TestTrustpointSeedTimeline(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	out := r.enrol()
 	if out.Step != pki.EnrollGranted || out.Cert == nil {
 		t.Fatalf("enroll: %v", out.Step)
 	}
-	if got, want := out.Cert.NotAfter.In(cet).Format("Jan 2 2006"), "Oct 8 2016"; got != want {
+	if got, want := out.Cert.NotAfter.In(tpCET).Format("Jan 2 2006"), "Oct 8 2016"; got != want {
 		t.Fatalf("ID certificate ends %s, want %s", got, want)
 	}
 	// `show crypto pki timers` at 13:19:58.946: 291d23:54:17.054 RENEW Root-CA.
-	r.clock.Set(time.Date(2015, 10, 9, 13, 19, 58, 946e6, cet))
+	r.clock.Set(time.Date(2015, 10, 9, 13, 19, 58, 946e6, tpCET))
 	due, ok := r.timer(pki.TimerTPRenew)
 	if !ok {
 		t.Fatalf("no RENEW timer: %v", r.tp.Timers())
@@ -268,7 +268,7 @@ func TestTrustpointSeedTimeline(t *testing.T) {
 
 // RENEW's request, the installed certificate and the messages IOS prints.
 func TestTrustpointEnrollSubjectAndMessages(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	out := r.enrol()
 	if got, want := out.Cert.Subject.String(), ""; got == want {
 		t.Fatal("empty subject")
@@ -321,7 +321,7 @@ func TestTrustpointEnrollSubjectAndMessages(t *testing.T) {
 // grant none: POLL at 1, 2, 4 … minutes; granted at the next poll after the
 // grant.
 func TestTrustpointPollBackoff(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.ca.setMode(grantNone)
 	out := r.enrol()
 	if out.Step != pki.EnrollPending {
@@ -375,7 +375,7 @@ func TestTrustpointPollBackoff(t *testing.T) {
 // The wait keeps doubling: 30 days of PENDING take 15 polls (1 + 2 + …
 // + 2^14 minutes = 22.75 days; the 16th is due at 45.5 days).
 func TestTrustpointPollDoublesForDays(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.ca.setMode(grantNone)
 	r.enrol()
 	r.clock.Advance(30 * day)
@@ -393,7 +393,7 @@ func TestTrustpointPollRetryCount(t *testing.T) {
 	cfg := seedConfig()
 	cfg.RetryCount = 3
 	cfg.RetryPeriod = 2 * time.Minute
-	r := newRig(t, cfg, 730*day, 365*day, 90*day)
+	r := newTPRig(t, cfg, 730*day, 365*day, 90*day)
 	r.ca.setMode(grantNone)
 	r.enrol()
 	r.clock.Advance(day)
@@ -408,7 +408,7 @@ func TestTrustpointPollRetryCount(t *testing.T) {
 // A CA that is down at RENEW: CONNECT RETRY every retry period, then the
 // renewal goes through when the CA is back.
 func TestTrustpointCADownAtRenew(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.enrol()
 	first := r.tp.State().ID
 	due, _ := r.timer(pki.TimerTPRenew)
@@ -450,7 +450,7 @@ func TestTrustpointCADownAtRenew(t *testing.T) {
 
 // A rejected renewal stops the RENEW timer.
 func TestTrustpointRejectStops(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.enrol()
 	due, _ := r.timer(pki.TimerTPRenew)
 	r.ca.setMode(grantReject)
@@ -476,7 +476,7 @@ func TestTrustpointRejectStops(t *testing.T) {
 
 // No PKI timer with a non-authoritative clock; Start arms them once it is.
 func TestTrustpointNonAuthoritativeClock(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.clock.SetAuthoritative(false)
 	r.enrol()
 	r.tp.Start()
@@ -494,7 +494,7 @@ func TestTrustpointNonAuthoritativeClock(t *testing.T) {
 }
 
 func TestTrustpointAuthenticate(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	ctx := context.Background()
 	ca, _ := r.ca.CA()
 	offer, err := r.tp.Authenticate(ctx)
@@ -531,7 +531,7 @@ func TestTrustpointAuthenticate(t *testing.T) {
 // The chain saved in running-config and the keys in private-config bring
 // the trustpoint back with the same timers, mid-shadow included.
 func TestTrustpointLoadChain(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.enrol()
 	for r.clock.Now().Before(seedStart.Add(710 * day)) {
 		r.step(seedStart.Add(710 * day))
@@ -579,7 +579,7 @@ func TestTrustpointLoadChain(t *testing.T) {
 // The spoke retries GetNextCACert with a growing wait and gets its shadow
 // certificate once the rollover CA exists.
 func TestTrustpointShadowBeforeCARollover(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 10*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 10*day)
 	r.enrol()
 	for r.step(seedStart.Add(1000 * day)) {
 		r.checkValid()
@@ -598,7 +598,7 @@ func TestTrustpointShadowBeforeCARollover(t *testing.T) {
 func TestTrustpointRegenerate(t *testing.T) {
 	cfg := seedConfig()
 	cfg.Regenerate = true
-	r := newRig(t, cfg, 730*day, 365*day, 90*day)
+	r := newTPRig(t, cfg, 730*day, 365*day, 90*day)
 	r.enrol()
 	old, _ := r.keys.Get("spoke-1-RSA")
 	due, _ := r.timer(pki.TimerTPRenew)
@@ -618,7 +618,7 @@ func TestTrustpointRegenerate(t *testing.T) {
 // enrollment terminal: the request for the face to print, the certificate
 // pasted back.
 func TestTrustpointTerminal(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	ca, _ := r.ca.CA()
 	cfg := seedConfig()
 	cfg.Enrollment = pki.EnrollmentTerminal
@@ -655,7 +655,7 @@ func TestTrustpointTerminal(t *testing.T) {
 // Over real HTTP on a loopback port: the URL of the seeds' form gets
 // /cgi-bin/pkiclient.exe.
 func TestTrustpointOverHTTP(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	var paths []string
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -681,7 +681,7 @@ func TestTrustpointOverHTTP(t *testing.T) {
 // backdated 10 minutes renews 2 minutes after start + 80 % (the capture's
 // "start date: 09:17:52 ... renew date: 09:19:52 UTC Apr 10 2023").
 func TestTrustpointRenewFromInstallTime(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.ca.backdate = 10 * time.Minute
 	out := r.enrol()
 	due, ok := r.timer(pki.TimerTPRenew)
@@ -693,7 +693,7 @@ func TestTrustpointRenewFromInstallTime(t *testing.T) {
 		t.Fatalf("renew %v after start, want %v", got, want)
 	}
 	// A pending request granted an hour later: RENEW from the grant.
-	r2 := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r2 := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r2.ca.setMode(grantNone)
 	r2.enrol()
 	r2.clock.Advance(50 * time.Minute)
@@ -713,7 +713,7 @@ func TestTrustpointRenewFromInstallTime(t *testing.T) {
 // rollover CA becomes active at its time, and the certificate granted
 // later is installed as the ID certificate.
 func TestTrustpointShadowPendingAtExpiry(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*day, 365*day, 90*day)
 	r.enrol()
 	for r.step(seedStart.Add(700 * day)) {
 	}
