@@ -651,7 +651,11 @@ func makeCSR(cfg TrustpointConfig, subject Name, key *Key, challenge string) ([]
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.CertificateRequest{RawSubject: raw}
+	h := cfg.Hash
+	if h == HashDefault {
+		h = SHA1
+	}
+	tmpl := &x509.CertificateRequest{RawSubject: raw, SignatureAlgorithm: h.SignatureAlgorithm()}
 	if cfg.SubjectAltName != "" {
 		tmpl.DNSNames = []string{cfg.SubjectAltName}
 	}
@@ -779,7 +783,7 @@ func (t *Trustpoint) enroll(ctx context.Context, opts EnrollOptions) (EnrollOutc
 	req := &pendingReq{enr: enr, interval: cfg.retryPeriod(),
 		info: PendingEnrollment{Kind: RequestEnroll, TransactionID: enr.TransactionID,
 			FingerprintMD5: out.FingerprintMD5, FingerprintSHA1: out.FingerprintSHA1,
-			Sent: now, KeyLabel: key.Label}}
+			Subject: out.Subject, Sent: now, KeyLabel: key.Label}}
 	t.mu.Lock()
 	t.tp.busy = false
 	step, saved := t.decideLocked(&ev, req, dec, now, false)

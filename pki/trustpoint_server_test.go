@@ -214,6 +214,9 @@ func TestTrustpointSeedsWithCertificateServer(t *testing.T) {
 	if got := id.NotAfter.In(tpCET).Format("15:04:05 MST Jan 2 2006"); got != "13:14:16 CET Oct 8 2016" {
 		t.Fatalf("ID certificate ends %s", got)
 	}
+	if id.SignatureAlgorithm != x509.SHA1WithRSA || tp.State().CA.SignatureAlgorithm != x509.MD5WithRSA {
+		t.Errorf("ID certificate %v, CA certificate %v: want SHA1-RSA from an MD5-RSA CA", id.SignatureAlgorithm, tp.State().CA.SignatureAlgorithm)
+	}
 	r.clock.Set(time.Date(2015, 10, 9, 13, 19, 58, 946e6, tpCET))
 	var renew time.Time
 	for _, ti := range tp.Timers() {

@@ -2,6 +2,7 @@ package pki_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -742,5 +743,46 @@ func TestTrustpointShadowPendingAtExpiry(t *testing.T) {
 	}
 	if _, ok := r.timer(pki.TimerTPRenew); !ok {
 		t.Fatalf("timers %v", r.tp.Timers())
+	}
+}
+
+// The dialog's answers (serial number, IP address) are kept by renewals,
+// after a reload too: they are read back from the certificate renewed.
+func TestTrustpointRenewKeepsAnswers(t *testing.T) {
+	cfg := seedConfig()
+	cfg.SerialNumber = pki.IncludeAsk
+	cfg.IPAddress = pki.IncludeAsk
+	r := newTPRig(t, cfg, 730*tpDay, 365*tpDay, 90*tpDay)
+	ctx := context.Background()
+	o, err := r.tp.Authenticate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.tp.Accept(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.tp.Enroll(ctx, pki.EnrollOptions{SerialNumber: true, IPAddr: "10.1.1.5"})
+	if err != nil || out.Step != pki.EnrollGranted || out.SerialNumber != "67109104" || out.IPAddr != "10.1.1.5" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	want := pki.NameString(out.Cert.RawSubject)
+	if !sameDN(want, "serialNumber=67109104+ipaddress=10.1.1.5+hostname=spoke-1.cisco.com,cn=spoke-1.cisco.com,ou=CVO") {
+		t.Fatalf("subject %q", want)
+	}
+	if csr, err := x509.ParseCertificateRequest(out.CSR); err != nil || csr.SignatureAlgorithm != x509.SHA1WithRSA {
+		t.Errorf("request signed with %v (%v), want SHA1-RSA", csr.SignatureAlgorithm, err)
+	}
+	ch := r.tp.Chain()
+	r.tp.Close()
+	r.tp = r.newTrustpoint(cfg, r.keys, r.ca)
+	if err := r.tp.LoadChain(ch); err != nil {
+		t.Fatal(err)
+	}
+	r.tp.Start()
+	due, _ := r.timer(pki.TimerTPRenew)
+	r.clock.Set(due)
+	id := r.tp.State().ID
+	if id.Equal(out.Cert) || pki.NameString(id.RawSubject) != want {
+		t.Fatalf("renewed subject %q, want %q", pki.NameString(id.RawSubject), want)
 	}
 }

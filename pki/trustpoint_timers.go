@@ -307,7 +307,7 @@ func (t *Trustpoint) newRequest(kind RequestKind, cfg TrustpointConfig, answers 
 			key = k
 		}
 	}
-	subj, err := buildSubject(cfg, t.deps.Identity(), answers)
+	subj, err := buildSubject(cfg, t.deps.Identity(), answersFrom(id, answers))
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +320,20 @@ func (t *Trustpoint) newRequest(kind RequestKind, cfg TrustpointConfig, answers 
 	return &pendingReq{enr: enr, interval: cfg.retryPeriod(), info: PendingEnrollment{
 		Kind: kind, TransactionID: enr.TransactionID,
 		FingerprintMD5: FingerprintMD5(csr), FingerprintSHA1: FingerprintSHA1(csr),
-		Sent: now, KeyLabel: key.Label}}, nil
+		Subject: subj.Subject, Sent: now, KeyLabel: key.Label}}, nil
+}
+
+// answersFrom answers the dialog's questions for a renewal the way the
+// certificate being renewed was answered (they may have been typed before
+// a reload): serialNumber= and ipaddress= as it has them.
+func answersFrom(id *x509.Certificate, last EnrollOptions) EnrollOptions {
+	n, err := ParseName(id.RawSubject)
+	if err != nil {
+		return last
+	}
+	_, last.SerialNumber = n.Find(OIDSerialNumber)
+	last.IPAddr, _ = n.Find(OIDUnstructuredAddress)
+	return last
 }
 
 // doRenew is the RENEW timer: a new ID certificate from the CA, the request
