@@ -65,7 +65,7 @@ func newFixture(t *testing.T, md5CA bool, opts ClientOptions) *fixture {
 
 // enrollment makes a first enrolment for key i: a CSR with a challenge
 // password, signed by a self-signed certificate of the same key.
-func enrollment(t *testing.T, i int, ca *x509.Certificate, cn string) *Enrollment {
+func enrollment(t testing.TB, i int, ca *x509.Certificate, cn string) *Enrollment {
 	t.Helper()
 	key := testKey(t, i)
 	csr, err := NewCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, OrganizationalUnit: []string{"CVO"}}, DNSNames: []string{cn}}, key, "cisco123")

@@ -167,8 +167,8 @@ func queryParams(raw string) (op, msg string, hasMsg bool) {
 	return op, msg, hasMsg
 }
 
-// decodeMessage turns a GET's message= value (base64, URL-escaped or raw)
-// into the pkiMessage; status is non-zero on failure.
+// decodeMessage turns a GET's message= value (base64 or base64url,
+// URL-escaped or raw) into the pkiMessage; status is non-zero on failure.
 func (s *server) decodeMessage(v string) ([]byte, int) {
 	if int64(len(v)) > 3*(s.max/3*4+8) { // escaped base64 of s.max bytes at most
 		return nil, http.StatusRequestEntityTooLarge
@@ -181,6 +181,10 @@ func (s *server) decodeMessage(v string) ([]byte, int) {
 		switch r {
 		case ' ':
 			return '+' // a '+' that went through form decoding somewhere
+		case '-':
+			return '+' // base64url, as micromdm's scepclient sends it
+		case '_':
+			return '/'
 		case '\r', '\n', '\t':
 			return -1
 		}
