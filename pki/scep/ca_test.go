@@ -48,11 +48,16 @@ var caName = pkix.Name{Organization: []string{"Cisco"}, OrganizationalUnit: []st
 // newCACert makes a self-signed CA certificate with crypto/x509 (SHA-256).
 func newCACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Time) *x509.Certificate {
 	t.Helper()
+	return newCACertUntil(t, key, serial, from, from.AddDate(2, 0, 0))
+}
+
+func newCACertUntil(t testing.TB, key *rsa.PrivateKey, serial int64, from, to time.Time) *x509.Certificate {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(serial),
 		Subject:               caName,
 		NotBefore:             from,
-		NotAfter:              from.AddDate(2, 0, 0),
+		NotAfter:              to,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign,

@@ -369,3 +369,31 @@ func TestDisabledCA(t *testing.T) {
 		t.Errorf("disabled CA: %v", err)
 	}
 }
+
+// TestConcurrentEnrolments: many clients at once (run with -race).
+func TestConcurrentEnrolments(t *testing.T) {
+	f := newFixture(t, false, ClientOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			e := enrollment(t, 2+i%4, f.ca.cert, "spoke.cisco.com")
+			e.TransactionID = "C" + strings.Repeat("X", i)
+			d, err := f.cl.Enroll(ctx, e)
+			if err == nil && d.Status != Success {
+				err = errors.New(d.Status.String())
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if len(f.ca.bySer) != 8 {
+		t.Errorf("%d certificates issued, want 8", len(f.ca.bySer))
+	}
+}
