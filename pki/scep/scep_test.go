@@ -328,6 +328,15 @@ func TestRollover(t *testing.T) {
 		if rep.verify(f.ca.cert.PublicKey) == nil || rep.verify(f.ca.next.PublicKey) != nil {
 			t.Errorf("rollover CertRep not signed by the rollover key alone")
 		}
+		// A renewal signed by the shadow certificate names the rollover CA.
+		r := enrollment(t, 3, f.ca.next, "spoke-1.cisco.com")
+		r.SignerCert, r.SignerKey = d.Cert, testKey(t, 2)
+		if d, err := f.cl.Enroll(ctx, r); err != nil || d.Status != Success {
+			t.Fatalf("renewal with the shadow cert: %v %v", d.Status, err)
+		}
+		if got := f.ca.requests[1].SignerIssuer; got == nil || !got.Equal(f.ca.next) {
+			t.Errorf("renewal signed by the shadow cert: SignerIssuer %v", got)
+		}
 	}
 }
 

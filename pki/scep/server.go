@@ -131,7 +131,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.pkiOperation(w, r, body)
+		s.pkiOperation(w, r, body, caCert, caKey)
 	default:
 		s.fail(w, r, http.StatusBadRequest, "unknown operation "+strconv.Quote(op))
 	}
@@ -247,8 +247,7 @@ type reply struct {
 }
 
 // pkiOperation answers one pkiMessage.
-func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byte) {
-	caCert, caKey := s.auth.CA()
+func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byte, caCert *x509.Certificate, caKey crypto.Signer) {
 	msg, err := parseSigned(body)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "not a pkiMessage: "+err.Error())
@@ -322,10 +321,14 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 	}
 	rep.cipher = env.cipher
 	var key crypto.Signer
-	switch next, nextKey, ok := s.auth.Rollover(); {
+	next, nextKey, ok := s.auth.Rollover()
+	if !ok || nextKey == nil {
+		next = nil
+	}
+	switch {
 	case env.isFor(caCert):
 		m.Recipient, key = caCert, caKey
-	case ok && next != nil && nextKey != nil && env.isFor(next):
+	case next != nil && env.isFor(next):
 		m.Recipient, key, m.Rollover = next, nextKey, true
 		rep.cert, rep.key = next, nextKey
 	default:
@@ -337,7 +340,7 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 		refuse(BadMessageCheck, err.Error())
 		return
 	}
-	if next, _, ok := s.auth.Rollover(); ok && next != nil && certSignedBy(msg.signerCert, next) {
+	if next != nil && certSignedBy(msg.signerCert, next) {
 		m.SignerIssuer = next
 	} else if certSignedBy(msg.signerCert, caCert) {
 		m.SignerIssuer = caCert
