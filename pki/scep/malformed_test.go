@@ -3,6 +3,8 @@ package scep
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -207,6 +209,21 @@ func TestMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", msg)
+		}, answer{status: 200, failInfo: BadAlg}},
+		{"ECDSA signer", func() *httptest.ResponseRecorder {
+			// A valid signature, but no RSA key to encrypt the reply to:
+			// refused before the Authority could issue anything.
+			ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			self, err := SelfSigned(ek, pkix.Name{CommonName: "ec"}, t0, t0.AddDate(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := good()
+			m.signer, m.key = self, ek
+			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", buildMsg(t, m))
 		}, answer{status: 200, failInfo: BadAlg}},
 		{"garbage poll", func() *httptest.ResponseRecorder {
 			m := good()

@@ -3,6 +3,7 @@ package scep
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -300,6 +301,11 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 	case PKCSReq, RenewalReq, CertPoll, GetCert, GetCRL:
 	default:
 		refuse(BadRequest, "unsupported messageType "+strconv.Quote(typeText))
+		return
+	}
+	if _, ok := msg.signerCert.PublicKey.(*rsa.PublicKey); !ok {
+		// Checked before the Authority issues anything it could not send.
+		refuse(BadAlg, "the signer's key cannot receive an envelope")
 		return
 	}
 	if !s.remember(nonce) {
