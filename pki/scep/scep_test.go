@@ -406,3 +406,44 @@ func TestConcurrentEnrolments(t *testing.T) {
 		t.Errorf("%d certificates issued, want 8", len(f.ca.bySer))
 	}
 }
+
+// TestClientReplyForms: the client reads a CA+RA degenerate PKCS#7
+// (application/x-x509-ca-ra-cert, as step-ca answers IOS in the captures)
+// and CRLF-separated capabilities, and reports HTTP errors as *HTTPError.
+func TestClientReplyForms(t *testing.T) {
+	ca := newTestCA(t, false)
+	ra := newCACert(t, testKey(t, 4), 7, t0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch op, _, _ := queryParams(r.URL.RawQuery); op {
+		case "GetCACert":
+			deg, err := degenerate([]*x509.Certificate{ra, ca.cert}, nil)
+			if err != nil {
+				t.Error(err)
+			}
+			w.Header().Set("Content-Type", "application/x-x509-ca-ra-cert")
+			w.Write(deg)
+		case "GetCACaps":
+			io.WriteString(w, "POSTPKIOperation\r\nSHA-256\r\n\r\nAES\r\n")
+		default:
+			http.Error(w, "no", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	cl, err := NewClient(srv.URL+"/scep/scep", srv.Client(), ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := cl.GetCACert(ctx, "ca")
+	if err != nil || len(certs) != 2 || !certs[0].Equal(ra) || !certs[1].Equal(ca.cert) {
+		t.Fatalf("GetCACert: %d certs, %v", len(certs), err)
+	}
+	caps, err := cl.GetCACaps(ctx)
+	if err != nil || strings.Join(caps, ",") != "POSTPKIOperation,SHA-256,AES" {
+		t.Fatalf("GetCACaps: %q %v", caps, err)
+	}
+	_, err = cl.GetNextCACert(ctx, "ca", ca.cert)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 404 || he.Body != "no" {
+		t.Fatalf("GetNextCACert: %v", err)
+	}
+}
