@@ -3,6 +3,8 @@ package scep
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -182,6 +184,47 @@ func TestMalformed(t *testing.T) {
 			m.data = badCSR
 			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", buildMsg(t, m))
 		}, answer{status: 200, failInfo: BadMessageCheck}},
+		{"unknown digest", func() *httptest.ResponseRecorder {
+			// SHA-256's OID turned into an unassigned sibling (…4.2.99).
+			sha256 := []byte{0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}
+			msg := buildMsg(t, good())
+			if bytes.Count(msg, sha256) != 2 {
+				t.Fatalf("SHA-256 OID %d times in the message", bytes.Count(msg, sha256))
+			}
+			msg = bytes.ReplaceAll(msg, sha256, append(sha256[:10:10], 99))
+			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", msg)
+		}, answer{status: 200, failInfo: BadAlg}},
+		{"unknown cipher", func() *httptest.ResponseRecorder {
+			// The envelope's DES-EDE3-CBC turned into RC2-CBC (…3.2).
+			m := good()
+			env, err := envelope(m.data, m.to, DES3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			des3 := []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07}
+			env = bytes.Replace(env, des3, append(des3[:9:9], 0x02), 1)
+			msg, err := signData(env, m.signer, m.key, crypto.SHA256, []attr{
+				{oidSCEPTransactionID, printable(m.tid)}, {oidSCEPMessageType, printable(m.typ)}, {oidSCEPSenderNonce, octetString(m.nonce)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", msg)
+		}, answer{status: 200, failInfo: BadAlg}},
+		{"ECDSA signer", func() *httptest.ResponseRecorder {
+			// A valid signature, but no RSA key to encrypt the reply to:
+			// refused before the Authority could issue anything.
+			ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			self, err := SelfSigned(ek, pkix.Name{CommonName: "ec"}, t0, t0.AddDate(1, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := good()
+			m.signer, m.key = self, ek
+			return post(h, "/cgi-bin/pkiclient.exe?operation=PKIOperation", buildMsg(t, m))
+		}, answer{status: 200, failInfo: BadAlg}},
 		{"garbage poll", func() *httptest.ResponseRecorder {
 			m := good()
 			m.typ, m.data = "20", []byte{0x30, 0x03, 0x02, 0x01}
