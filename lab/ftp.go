@@ -19,6 +19,7 @@ import (
 	"goftp.io/server/v2/driver/file"
 
 	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/transport"
 )
 
 // The lab FTP service (10.1.1.1 in the seed lab): the server IOS
@@ -57,7 +58,7 @@ func (l *Lab) serveFTP(ln net.Listener, dir string) error {
 	// The library's Shutdown races with its Serve (it reads fields Serve
 	// writes without a lock), so the lab stops the service by closing the
 	// listener and every connection it accepted instead.
-	tl := &trackingListener{Listener: ln, conns: map[net.Conn]bool{}}
+	tl := newTrackingListener(ln)
 	l.mu.Lock()
 	l.servers = append(l.servers, tl)
 	l.mu.Unlock()
@@ -72,18 +73,35 @@ func (l *Lab) serveFTP(ln net.Listener, dir string) error {
 }
 
 // trackingListener remembers the connections it accepts so that Close ends
-// them too.
+// them too. It also retries temporary Accept errors (out of file
+// descriptors) with transport's back-off: the FTP library's own loop retries
+// them at once, spinning a core while the flood lasts.
 type trackingListener struct {
 	net.Listener
 	mu     sync.Mutex
 	conns  map[net.Conn]bool
 	closed bool
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newTrackingListener(ln net.Listener) *trackingListener {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &trackingListener{Listener: ln, conns: map[net.Conn]bool{}, ctx: ctx, cancel: cancel}
 }
 
 func (t *trackingListener) Accept() (net.Conn, error) {
-	c, err := t.Listener.Accept()
-	if err != nil {
-		return nil, err
+	var backoff transport.AcceptBackoff
+	var c net.Conn
+	for {
+		var err error
+		c, err = t.Listener.Accept()
+		if err == nil {
+			break
+		}
+		if !transport.TemporaryAcceptError(err) || !backoff.Wait(t.ctx) {
+			return nil, err
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -98,6 +116,7 @@ func (t *trackingListener) Accept() (net.Conn, error) {
 func (t *trackingListener) Close() error {
 	t.mu.Lock()
 	t.closed = true
+	t.cancel()
 	conns := t.conns
 	t.conns = map[net.Conn]bool{}
 	t.mu.Unlock()
