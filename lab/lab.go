@@ -56,6 +56,8 @@ type Lab struct {
 	jumpMu    sync.Mutex // one jump at a time
 	ftpAddr   string     // the lab address of the FTP service, if any
 	resumed   bool       // the clock continued from the state dir
+	started   bool       // Start succeeded: Close saves the clock
+	unlock    func()     // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -72,6 +74,20 @@ type ErrPortInUse struct{ Port int }
 
 func (e *ErrPortInUse) Error() string {
 	return fmt.Sprintf("lab: port %d is already in use (choose another --base-port)", e.Port)
+}
+
+// ErrStateInUse is the error of a lab started on a state dir that another
+// running lab holds.
+type ErrStateInUse struct {
+	Dir string
+	PID int // 0 when the holder's pid could not be read
+}
+
+func (e *ErrStateInUse) Error() string {
+	if e.PID == 0 {
+		return fmt.Sprintf("lab: state dir %s is in use by another lab", e.Dir)
+	}
+	return fmt.Sprintf("lab: state dir %s is in use by pid %d", e.Dir, e.PID)
 }
 
 // clockFile holds the lab clock's state in the state dir.
@@ -96,6 +112,11 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		return nil, fmt.Errorf("lab: state dir: %w", err)
 	}
 	l := &Lab{spec: spec, opt: opt, log: log}
+	unlock, err := lockState(opt.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	l.unlock = unlock
 	l.clock = opt.Clock
 	if l.clock == nil {
 		c, err := l.openClock()
@@ -198,6 +219,15 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	for i, n := range l.nodes {
 		l.serveNode(n, keys[i], lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
+	// Only a lab that started leaves a clock behind: a failed start (a port
+	// in use) must not make the next --start on this state dir be ignored.
+	if !l.resumed && l.opt.Clock == nil {
+		if err := l.SaveClock(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	l.started = true
 	l.serveControl(ctl)
 	return l, nil
 }
@@ -213,11 +243,7 @@ func (l *Lab) openClock() (*clock.Lab, error) {
 		l.resumed = true
 		return c, nil
 	case errors.Is(err, fs.ErrNotExist):
-		if err := c.SaveState(path); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
+		return c, nil // saved once the lab has started
 	default:
 		c.Close()
 		return nil, fmt.Errorf("lab: %w", err)
@@ -384,8 +410,14 @@ func (l *Lab) Close() error {
 	l.wg.Wait()
 	var err error
 	if l.clock != nil && l.opt.Clock == nil {
-		err = l.SaveClock()
+		if l.started {
+			err = l.SaveClock()
+		}
 		l.clock.Close()
+	}
+	if l.unlock != nil {
+		l.unlock()
+		l.unlock = nil
 	}
 	return err
 }
