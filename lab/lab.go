@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 
@@ -301,7 +302,7 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 			if remote != nil {
 				host, _, _ = net.SplitHostPort(remote.String())
 			}
-			r.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 22] [Reason: Login Authentication Failed]", user, host))
+			r.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 22] [Reason: Login Authentication Failed]", logUser(user), host))
 		},
 	}
 	telSrv := &transport.TelnetServer{Handler: handler(transport.TransportTelnet), Logger: l.log}
@@ -312,6 +313,31 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 	l.goServe(func() error { return sshSrv.Serve(sshLn) })
 	l.goServe(func() error { return telSrv.Serve(telLn) })
 	l.goServe(func() error { return httpSrv.Serve(httpLn) })
+}
+
+// maxLogUser is how much of a failed login's user name goes into the log
+// (IOS logs a few dozen characters of it).
+const maxLogUser = 40
+
+// logUser is a user name as a log line may carry it: an unauthenticated
+// client chooses it, so control bytes (CR, LF, ESC: forged lines, terminal
+// escapes on monitor sessions) become '?' and it is cut to maxLogUser
+// characters, "..." marking the cut.
+func logUser(name string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range name {
+		if n == maxLogUser {
+			b.WriteString("...")
+			break
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // httpGate answers only while `ip http server` is configured; otherwise it
