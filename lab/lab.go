@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -33,7 +34,7 @@ type Options struct {
 	// Start is the lab clock's start on a new state dir (zero: now). A state
 	// dir that has a saved clock continues from it instead.
 	Start    time.Time
-	Scale    float64 // virtual seconds per real second; 0 means 1
+	Scale    float64 // virtual seconds per real second; 0 freezes the clock (only jumps move it)
 	BasePort int     // control API; SSH base+1.., telnet base+101.., HTTP base+201.., FTP base+300
 	Host     string  // listen address, default 127.0.0.1
 	Logger   *slog.Logger
@@ -102,8 +103,8 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if opt.Host == "" {
 		opt.Host = "127.0.0.1"
 	}
-	if opt.Scale == 0 {
-		opt.Scale = 1
+	if opt.Scale < 0 || math.IsNaN(opt.Scale) || math.IsInf(opt.Scale, 0) {
+		return nil, fmt.Errorf("lab: time scale %v: must be 0 (frozen) or positive", opt.Scale)
 	}
 	log := opt.Logger
 	if log == nil {

@@ -73,3 +73,24 @@ func TestFailedStartLeavesNoClock(t *testing.T) {
 		t.Fatalf("a started lab has no %s: %v", clockFile, err)
 	}
 }
+
+// --time-scale 0 freezes the lab clock; a negative scale is an error.
+func TestTimeScaleZeroFreezesTheLab(t *testing.T) {
+	spec, _ := Builtin("blank")
+	at := time.Date(2015, 10, 9, 13, 14, 16, 0, time.UTC)
+	l, err := Start(spec, Options{StateDir: t.TempDir(), BasePort: freeBase(t, len(spec.Devices)), Start: at, Scale: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// Booting five routers takes wall time; the clock has not moved.
+	if got := l.Clock().Now(); !got.Equal(at) || !l.Clock().Frozen() {
+		t.Fatalf("frozen lab clock at %v (frozen %v), want %v", got, l.Clock().Frozen(), at)
+	}
+	if err := l.Clock().Advance(time.Minute, nil); err != nil || !l.Clock().Now().Equal(at.Add(time.Minute)) {
+		t.Fatalf("advance: %v, now %v", err, l.Clock().Now())
+	}
+	if _, err := Start(spec, Options{StateDir: t.TempDir(), BasePort: freeBase(t, len(spec.Devices)), Scale: -1}); err == nil {
+		t.Fatal("a negative time scale was accepted")
+	}
+}

@@ -255,7 +255,7 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{[]string{"run", "--lab", "/nonexistent.yaml"}, 1, "/nonexistent.yaml"},
 		{[]string{"run", "--start", "yesterday"}, 2, "not an RFC 3339 time"},
-		{[]string{"run", "--time-scale", "0"}, 2, "--time-scale must be positive"},
+		{[]string{"run", "--time-scale", "-1"}, 2, "--time-scale must be 0 (frozen) or positive"},
 		{[]string{"ctl", "--addr", "127.0.0.1:1", "clock"}, 1, "no lab running at 127.0.0.1:1"},
 		{[]string{"ctl", "clock", "advance", "5y"}, 2, "unknown unit"},
 		{[]string{"ctl", "clock", "set", "soon"}, 2, "not an RFC 3339 time"},

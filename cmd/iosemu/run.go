@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -46,8 +47,8 @@ lab continues from it, clock included.`,
 					return usageError{fmt.Errorf("--start %q is not an RFC 3339 time (e.g. 2015-10-09T13:14:16+01:00)", start)}
 				}
 			}
-			if scale <= 0 {
-				return usageError{fmt.Errorf("--time-scale must be positive, not %v", scale)}
+			if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
+				return usageError{fmt.Errorf("--time-scale must be 0 (frozen) or positive, not %v", scale)}
 			}
 			if basePort < 1 || basePort+300 > 65535 {
 				return usageError{fmt.Errorf("--base-port %d: the lab needs ports %d to %d", basePort, basePort, basePort+300)}
@@ -80,7 +81,7 @@ lab continues from it, clock included.`,
 	f.StringVar(&labFile, "lab", "seed", "lab file, or an embedded lab: seed | blank")
 	f.StringVar(&state, "state", "./iosemu-state", "state directory (created)")
 	f.StringVar(&start, "start", "", "lab clock start on a new state dir, RFC 3339 (default now)")
-	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second")
+	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second; 0 freezes the lab clock (only `ctl clock advance|set` move it)")
 	f.IntVar(&basePort, "base-port", 2200, "control API port; devices use base+1.., base+101.., base+201..")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log sessions and syslog to stderr")
 	return c
