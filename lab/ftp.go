@@ -48,7 +48,7 @@ func (l *Lab) serveFTP(ln net.Listener, dir string) error {
 		Name:           "iosemu lab FTP",
 		Hostname:       l.opt.Host,
 		PublicIP:       l.opt.Host,
-		Port:           l.opt.BasePort + 300,
+		Port:           l.ports.FTP(),
 		WelcomeMessage: "iosemu lab FTP service",
 		Logger:         &ftpserver.DiscardLogger{},
 	})
@@ -150,7 +150,7 @@ func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
 	if r.l.ftpAddr == "" || u.Hostname() != r.l.ftpAddr {
 		return nil, device.ErrUnreachable
 	}
-	target := net.JoinHostPort(r.l.opt.Host, fmt.Sprint(r.l.opt.BasePort+300))
+	target := net.JoinHostPort(r.l.opt.Host, fmt.Sprint(r.l.ports.FTP()))
 	c, err := ftp.Dial(target, ftp.DialWithContext(ctx), ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ type Options struct {
 	// dir that has a saved clock continues from it instead.
 	Start    time.Time
 	Scale    float64 // virtual seconds per real second; 0 freezes the clock (only jumps move it)
-	BasePort int     // control API; SSH base+1.., telnet base+101.., HTTP base+201.., FTP base+300
+	BasePort int     // control API; devices' ports above it (see Layout)
 	Host     string  // listen address, default 127.0.0.1
 	Logger   *slog.Logger
 	// Clock, when set, is used instead of a new lab clock (tests pass a fake).
@@ -56,10 +56,11 @@ type Lab struct {
 	control   *http.Server
 	wg        sync.WaitGroup
 	jumpMu    sync.Mutex // one jump at a time
-	ftpAddr   string     // the lab address of the FTP service, if any
-	resumed   bool       // the clock continued from the state dir
-	started   bool       // Start succeeded: Close saves the clock
-	unlock    func()     // releases the state dir lock
+	ports     Layout
+	ftpAddr   string // the lab address of the FTP service, if any
+	resumed   bool   // the clock continued from the state dir
+	started   bool   // Start succeeded: Close saves the clock
+	unlock    func() // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -113,7 +114,11 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab: state dir: %w", err)
 	}
-	l := &Lab{spec: spec, opt: opt, log: log}
+	ports, err := LayoutFor(opt.BasePort, len(spec.Devices))
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{spec: spec, opt: opt, log: log, ports: ports}
 	unlock, err := lockState(opt.StateDir)
 	if err != nil {
 		return nil, err
@@ -142,7 +147,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			if l.ftpAddr != "" {
 				continue
 			}
-			ln, err := l.listen(opt.BasePort + 300)
+			ln, err := l.listen(ports.FTP())
 			if err != nil {
 				l.Close()
 				return nil, err
@@ -154,13 +159,13 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			l.ftpAddr = s.Address
 		}
 	}
-	type ports struct{ ssh, telnet, http net.Listener }
-	lns := make([]ports, len(spec.Devices))
+	type devLns struct{ ssh, telnet, http net.Listener }
+	lns := make([]devLns, len(spec.Devices))
 	for i := range spec.Devices {
 		var err error
-		if lns[i].ssh, err = l.listen(opt.BasePort + 1 + i); err == nil {
-			if lns[i].telnet, err = l.listen(opt.BasePort + 101 + i); err == nil {
-				lns[i].http, err = l.listen(opt.BasePort + 201 + i)
+		if lns[i].ssh, err = l.listen(ports.SSH(i)); err == nil {
+			if lns[i].telnet, err = l.listen(ports.Telnet(i)); err == nil {
+				lns[i].http, err = l.listen(ports.HTTP(i))
 			}
 		}
 		if err != nil {
@@ -202,7 +207,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			// that points at it starts synchronised, as the seeds'
 			// prerequisites say.
 			r.Clock().SyncNow()
-			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: opt.BasePort + 1 + i, Telnet: opt.BasePort + 101 + i, HTTPPort: opt.BasePort + 201 + i}
+			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: ports.SSH(i), Telnet: ports.Telnet(i), HTTPPort: ports.HTTP(i)}
 			if keys[i], err = transport.LoadOrCreateHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
 				errs[i] = fmt.Errorf("lab: %s: %w", ds.Name, err)
 			}
@@ -374,6 +379,9 @@ func (l *Lab) goServe(f func() error) {
 // Options.Start was not used).
 func (l *Lab) Resumed() bool { return l.resumed }
 
+// Ports is the lab's port layout.
+func (l *Lab) Ports() Layout { return l.ports }
+
 // Clock is the lab clock.
 func (l *Lab) Clock() *clock.Lab { return l.clock }
 
@@ -403,7 +411,7 @@ func (l *Lab) Table() string {
 	for _, s := range l.spec.Services {
 		port := "-"
 		if s.Kind == "ftp" {
-			port = fmt.Sprintf("FTP on %d", l.opt.BasePort+300)
+			port = fmt.Sprintf("FTP on %d", l.ports.FTP())
 		}
 		fmt.Fprintf(tw, "%s\tlab service\t%s\t-\t-\t%s\n", s.Name, s.Address, port)
 	}
