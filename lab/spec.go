@@ -1,11 +1,14 @@
 package lab
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -101,7 +104,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if errors.As(err, &te) {
 			return nil, fmt.Errorf("%s: %s", file, strings.Join(te.Errors, "; "))
 		}
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, &FieldError{file, 1, "devices", "empty lab file"}
@@ -137,7 +140,10 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if len(s.Devices) == 0 {
 		return nil, &FieldError{file, doc.Line, "devices", "the lab has no devices"}
 	}
-	seen := map[string]bool{}
+	if _, err := LayoutFor(1, len(s.Devices)); err != nil {
+		return nil, &FieldError{file, doc.Line, "devices", err.Error()}
+	}
+	seen := map[string]string{} // lower-case name -> name
 	addrs := map[string]string{}
 	for i := range s.Devices {
 		d := &s.Devices[i]
@@ -147,10 +153,17 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if d.Name == "" {
 			return nil, fe("name", "missing")
 		}
-		if seen[d.Name] {
-			return nil, fe("name", fmt.Sprintf("duplicate device %q", d.Name))
+		if !validName(d.Name) {
+			return nil, fe("name", fmt.Sprintf("%s is not a device name (letters, digits and '-', starting with a letter, at most %d characters, as an IOS hostname)", quote(d.Name), maxNameLen))
 		}
-		seen[d.Name] = true
+		if other, dup := seen[strings.ToLower(d.Name)]; dup {
+			msg := fmt.Sprintf("duplicate device %q", d.Name)
+			if other != d.Name {
+				msg += fmt.Sprintf(" (%q already; names differ in more than case: they are directory names in --state)", other)
+			}
+			return nil, fe("name", msg)
+		}
+		seen[strings.ToLower(d.Name)] = d.Name
 		p, err := platforms.Lookup(d.Platform)
 		if err != nil {
 			return nil, fe("platform", err.Error())
@@ -179,7 +192,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if err != nil || !a.Is4() {
 			return nil, fe("address", fmt.Sprintf("%q is not an IPv4 address", sv.Address))
 		}
-		if other, dup := addrs[sv.Address]; dup && seen[other] {
+		if other, dup := addrs[sv.Address]; dup && seen[strings.ToLower(other)] != "" {
 			return nil, fe("address", fmt.Sprintf("%s is already %s's address", sv.Address, other))
 		}
 	}
@@ -230,4 +243,59 @@ func fieldLine(n *yaml.Node, field string, def int) int {
 		return v.Line
 	}
 	return def
+}
+
+// maxNameLen is the longest device name: IOS's hostname limit.
+const maxNameLen = 63
+
+// validName tells whether name can be a device name: an IOS hostname
+// (letters, digits, '-', starting with a letter, at most 63 characters). The
+// name is also the device's directory in the state dir, so nothing else
+// (no '/', '.', or space) may be in it.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > maxNameLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if i == 0 && !letter || !letter && !(c >= '0' && c <= '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxError names the line of a YAML syntax error. yaml.v3 reports the
+// line where the enclosing block started (its "context"), often lines
+// before the mistake. The line that breaks the document is the one after
+// the longest prefix of whole lines that still parses (an unclosed quote or
+// bracket: the line that opened it). The search parses prefixes from the
+// end, so it gives up on a huge file with an early mistake and keeps yaml's
+// line.
+func syntaxError(file string, data []byte, err error) error {
+	msg := err.Error()
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(msg, "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	msg = msg[len(m[0]):]
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	budget := 16 << 20 // bytes parsed at most
+	for k := len(lines) - 1; k >= line && budget > 0; k-- {
+		prefix := bytes.Join(lines[:k], nil)
+		budget -= len(prefix)
+		var n yaml.Node
+		if yaml.Unmarshal(prefix, &n) == nil {
+			line = k + 1
+			break
+		}
+	}
+	return fmt.Errorf("%s:%d: %s", file, line, msg)
 }
