@@ -7,7 +7,6 @@ require (
 	github.com/jlaffaye/ftp v0.2.4
 	github.com/scrapli/scrapligo v1.4.3
 	github.com/spf13/cobra v1.10.2
-	goftp.io/server/v2 v2.0.3
 	golang.org/x/crypto v0.55.0
 	golang.org/x/tools v0.52.0
 	gopkg.in/yaml.v3 v3.0.1

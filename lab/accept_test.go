@@ -1,8 +1,13 @@
 package lab
 
 import (
+	"bufio"
+	"errors"
+	"log/slog"
 	"net"
 	"os"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -10,43 +15,44 @@ import (
 // emfileListener fails its first n Accepts with EMFILE.
 type emfileListener struct {
 	net.Listener
-	n int
+	mu sync.Mutex
+	n  int
 }
 
 func (e *emfileListener) Accept() (net.Conn, error) {
-	if e.n > 0 {
+	e.mu.Lock()
+	fail := e.n > 0
+	if fail {
 		e.n--
+	}
+	e.mu.Unlock()
+	if fail {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
 	}
 	return e.Listener.Accept()
 }
 
-// The FTP service's listener rides out EMFILE (the library's loop would
-// otherwise spin on it) and still stops on Close.
-func TestFTPListenerRetriesTemporaryErrors(t *testing.T) {
+// The FTP service rides out EMFILE (backing off, not spinning or stopping)
+// and still stops on Close.
+func TestFTPServiceRetriesTemporaryAcceptErrors(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	el := &emfileListener{Listener: ln, n: 3}
-	tl := newTrackingListener(el)
-	defer tl.Close()
-	go func() {
-		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
-			defer c.Close()
-			c.Read(make([]byte, 1))
-		}
-	}()
-	c, err := tl.Accept()
+	srv := newFTPServer(t.TempDir(), "127.0.0.1", nil, slog.New(slog.DiscardHandler))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(el) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		t.Fatalf("Accept after EMFILE: %v", err)
+		t.Fatal(err)
 	}
-	c.Close()
-	if el.n != 0 {
-		t.Fatalf("%d EMFILE errors left unread", el.n)
+	defer c.Close()
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || !strings.HasPrefix(line, "220 ") {
+		t.Fatalf("greeting after EMFILE: %q, %v", line, err)
 	}
-	tl.Close()
-	if _, err := tl.Accept(); err == nil {
-		t.Fatal("Accept after Close succeeded")
+	srv.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Serve after Close: %v", err)
 	}
 }

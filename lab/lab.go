@@ -152,7 +152,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				l.Close()
 				return nil, err
 			}
-			if err := l.serveFTP(ln, l.ftpDir()); err != nil {
+			if err := l.serveFTP(ln, l.ftpDir(), s.Users); err != nil {
 				l.Close()
 				return nil, err
 			}

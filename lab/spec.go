@@ -46,9 +46,10 @@ type DeviceSpec struct {
 
 // ServiceSpec is a lab service (the FTP server for CA databases, NTP).
 type ServiceSpec struct {
-	Name    string `yaml:"name"`
-	Kind    string `yaml:"kind"` // ftp | ntp
-	Address string `yaml:"address"`
+	Name    string    `yaml:"name"`
+	Kind    string    `yaml:"kind"` // ftp | ntp
+	Address string    `yaml:"address"`
+	Users   []FTPUser `yaml:"users"` // ftp: the logins it takes; none: any login
 	line    int
 }
 
@@ -115,6 +116,14 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	s := &Spec{file: file}
 	if err := doc.Decode(s); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			// "line 5: cannot unmarshal ..." -> "file:5: cannot unmarshal ..."
+			if m := typeErrLine.FindStringSubmatch(te.Errors[0]); m != nil {
+				return nil, fmt.Errorf("%s:%s: %s", file, m[1], te.Errors[0][len(m[0]):])
+			}
+			return nil, fmt.Errorf("%s: %s", file, te.Errors[0])
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	// Line numbers and unknown keys, from the node tree.
@@ -131,8 +140,18 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	if svcs := mapValue(doc, "services"); svcs != nil {
 		for i, n := range svcs.Content {
-			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address"); err != nil {
+			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "users"); err != nil {
 				return nil, err
+			}
+			if us := mapValue(n, "users"); us != nil {
+				if us.Kind != yaml.SequenceNode {
+					return nil, &FieldError{file, us.Line, fmt.Sprintf("services[%d].users", i), "must be a list of {name, password}"}
+				}
+				for j, u := range us.Content {
+					if err := checkKeys(file, u, fmt.Sprintf("services[%d].users[%d]", i, j), "name", "password"); err != nil {
+						return nil, err
+					}
+				}
 			}
 			s.Services[i].line = n.Line
 		}
@@ -191,6 +210,21 @@ func Parse(file string, data []byte) (*Spec, error) {
 		a, err := netip.ParseAddr(sv.Address)
 		if err != nil || !a.Is4() {
 			return nil, fe("address", fmt.Sprintf("%q is not an IPv4 address", sv.Address))
+		}
+		if len(sv.Users) > 0 && sv.Kind != "ftp" {
+			return nil, fe("users", "only an ftp service has users")
+		}
+		users := map[string]bool{}
+		for _, u := range sv.Users {
+			switch {
+			case u.Name == "" || strings.ContainsAny(u.Name, " \t\r\n") || len(u.Name) > 64:
+				return nil, fe("users", fmt.Sprintf("%s is not an FTP user name (1 to 64 characters, no spaces)", quote(u.Name)))
+			case strings.ContainsAny(u.Password, "\r\n") || len(u.Password) > 128:
+				return nil, fe("users", fmt.Sprintf("user %s: a password is at most 128 characters, on one line", quote(u.Name)))
+			case users[u.Name]:
+				return nil, fe("users", fmt.Sprintf("user %s twice", quote(u.Name)))
+			}
+			users[u.Name] = true
 		}
 		if other, dup := addrs[sv.Address]; dup && seen[strings.ToLower(other)] != "" {
 			return nil, fe("address", fmt.Sprintf("%s is already %s's address", sv.Address, other))
@@ -266,7 +300,10 @@ func validName(name string) bool {
 	return true
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	yamlLine    = regexp.MustCompile(`^yaml: line (\d+): `)
+	typeErrLine = regexp.MustCompile(`^line (\d+): `)
+)
 
 // syntaxError names the line of a YAML syntax error. yaml.v3 reports the
 // line where the enclosing block started (its "context"), often lines
