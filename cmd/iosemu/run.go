@@ -38,7 +38,8 @@ must be at most 65535. The table printed at start and ` + "`iosemu ctl devices`"
 list every device's ports.
 
 State (nvram, flash, host keys, the lab clock) lives in --state; a restarted
-lab continues from it, clock included.`,
+lab continues from it, clock included, and one lab at a time may use it.
+--time-scale 0 freezes the lab clock: only ` + "`iosemu ctl clock advance|set`" + ` move it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec, err := lab.Load(labFile)
