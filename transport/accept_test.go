@@ -97,7 +97,7 @@ func TestServeSurvivesTemporaryAcceptErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.SetDeadline(time.Now().Add(testTimeout))
+				c.SetDeadline(time.Now().Add(testTimeout)) // wall-clock-ok: test network deadline
 				buf := make([]byte, 1)
 				if _, err := c.Read(buf); err != nil {
 					t.Fatalf("no byte from the telnet server after EMFILE: %v", err)
