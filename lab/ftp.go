@@ -10,9 +10,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jlaffaye/ftp"
@@ -96,17 +94,6 @@ func (r remote) Put(ctx context.Context, u *url.URL, data []byte) error {
 		return ftpErr(err)
 	}
 	defer c.Quit()
-	// The lab's FTP service is a file server the lab owns: a CA's database
-	// url (ftp://10.1.1.1/DB/ROOTCA/) names folders nobody made, so make
-	// them, as the lab's administrator would have before enabling the CA.
-	dir := ""
-	for _, part := range strings.Split(strings.Trim(path.Dir(u.Path), "/"), "/") {
-		if part == "" || part == "." {
-			continue
-		}
-		dir += "/" + part
-		_ = c.MakeDir(dir) // exists already, most of the time
-	}
 	return ftpErr(c.Stor(u.Path, bytes.NewReader(data)))
 }
 

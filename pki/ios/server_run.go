@@ -119,6 +119,9 @@ func (c *face) deps() pki.Deps {
 // the HTTP server is off (State: check failed): IOS logs it when the
 // server can serve.
 func (c *face) event(e pki.Event) {
+	if c.tap != nil {
+		c.tap(c.d.Name(), e)
+	}
 	switch e.Kind {
 	case pki.EventDebug:
 		if c.debugCS.Load() {
