@@ -100,6 +100,8 @@ type Session struct {
 	headless bool
 	closed   atomic.Bool // set by Close, from any goroutine (reload, the transport)
 	locked   bool        // the host lock is held (a command is running)
+	nested   bool        // runs inside another session's terminal (Nest): its keys are the outer session's
+	filtered bool        // the running command's output goes through a pipe: it cannot be streamed
 	errs     []string    // headless: errors seen (for config loading)
 
 	// collect, while set, takes every line typed (or loaded) instead of the
@@ -238,6 +240,30 @@ func (s *Session) flush() {
 	}
 }
 
+// Flush sends the running command's output so far to the terminal, for a
+// command that reports as it goes (ping). Output that a pipe filters is kept
+// until the command ends.
+func (s *Session) Flush() {
+	if s.filtered || s.out.Len() == 0 {
+		return
+	}
+	// Never write to a terminal under the host lock: a client that stops
+	// reading would hold every other session of the device.
+	relock := s.Unlocked()
+	defer relock()
+	s.flush()
+}
+
+// Interrupted reports whether the user has typed the IOS escape sequence
+// (Ctrl-^, that is Ctrl-Shift-6) or Ctrl-C since the command started,
+// without waiting for a key: a long command (ping) polls it and stops.
+func (s *Session) Interrupted() bool {
+	if s.headless || s.keys == nil {
+		return false
+	}
+	return s.keys.interrupted()
+}
+
 // Notify shows an asynchronous message (a syslog line for `terminal
 // monitor`) on its own lines, as IOS does without logging synchronous.
 func (s *Session) Notify(msg string) {
@@ -340,6 +366,9 @@ func (s *Session) banner(kind string) {
 
 // Serve runs the session until the user leaves or the connection ends.
 func (s *Session) Serve(ctx context.Context) {
+	if !s.nested {
+		defer s.keys.stop()
+	}
 	if s.conn.User != "" {
 		s.user = s.conn.User
 		priv, ok := s.host.Privilege(s.user)
@@ -480,6 +509,7 @@ func (s *Session) Nest(h Host, user, remote string) {
 	// (and what it has buffered) rather than reading the connection twice.
 	child.keys = s.keys
 	child.ed.keys = s.keys
+	child.nested = true
 	child.Serve(context.Background())
 }
 

@@ -74,3 +74,19 @@ func TestPagerFollowsTheWindowUntilTerminalLengthIsSet(t *testing.T) {
 		t.Errorf("terminal length 0 did not stop paging:\n%s", out)
 	}
 }
+
+// At terminal length 1, each Space at --More-- shows one more line.
+func TestPagerAtTerminalLengthOne(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	out := serve(t, r, "terminal length 1\rshow running-config\r   q", "admin")
+	i := strings.Index(out, "R1#show running-config\n")
+	if i < 0 {
+		t.Fatalf("no command echo:\n%s", out)
+	}
+	if n := strings.Count(out[i:], "--More--"); n < 4 {
+		t.Fatalf("%d --More-- prompts:\n%s", n, out[i:])
+	}
+	if !strings.Contains(out[i:], "Building configuration...") || !strings.Contains(out[i:], "Current configuration : ") {
+		t.Errorf("Space at --More-- showed nothing:\n%q", out[i:])
+	}
+}
