@@ -395,17 +395,34 @@ func (d *Router) CheckEnable(password string) (bool, bool) {
 	return password != "" && d.cfg.enable.check(password), true
 }
 
-// Attach implements cli.Host: it gives the session the lowest free vty.
-func (d *Router) Attach(s *cli.Session) (string, func()) {
+// Attach implements cli.Host: it gives the session the lowest free vty of
+// those the configuration has (`line vty 0 4`: five), and refuses it when
+// every one is busy, as IOS refuses a connection with no free line.
+func (d *Router) Attach(s *cli.Session) (string, func(), bool) {
+	d.mu.Lock()
+	vty := map[int]bool{}
+	for _, l := range d.cfg.lines {
+		if l.kind == "vty" {
+			for n := l.first; n <= l.last; n++ {
+				vty[n] = true
+			}
+		}
+	}
+	d.mu.Unlock()
 	d.smu.Lock()
 	defer d.smu.Unlock()
 	used := map[int]bool{}
 	for _, si := range d.sessions {
 		used[si.vty] = true
 	}
-	n := 0
-	for used[n] {
-		n++
+	n := -1
+	for v := range vty {
+		if !used[v] && (n < 0 || v < n) {
+			n = v
+		}
+	}
+	if n < 0 {
+		return "", nil, false
 	}
 	info := &sessionInfo{line: fmt.Sprintf("vty%d", n), vty: n, since: d.clk.Now()}
 	d.sessions[s] = info
@@ -413,7 +430,7 @@ func (d *Router) Attach(s *cli.Session) (string, func()) {
 		d.smu.Lock()
 		delete(d.sessions, s)
 		d.smu.Unlock()
-	}
+	}, true
 }
 
 // Sessions returns the attached sessions.
