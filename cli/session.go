@@ -510,10 +510,23 @@ func (s *Session) login() bool {
 			return true
 		}
 		s.write("% Login invalid\n\n")
-		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed]", user, s.conn.Remote))
+		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed]", LogUser(user), s.conn.Remote))
 	}
 	s.write("% Bad passwords\n")
 	return false
+}
+
+// maxLogUser is how much of a user name a log message shows: IOS logs a
+// few dozen characters of it.
+const maxLogUser = 64
+
+// LogUser is a user name as a login message shows it: at most maxLogUser
+// characters (the device's Log replaces control bytes).
+func LogUser(name string) string {
+	if r := []rune(name); len(r) > maxLogUser {
+		return string(r[:maxLogUser])
+	}
+	return name
 }
 
 // loginTimeout tells the user that the login dialog ran out of time (the

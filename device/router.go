@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -94,11 +95,12 @@ type Router struct {
 	smu      sync.Mutex // guards sessions
 	sessions map[*cli.Session]*sessionInfo
 
-	lmu    sync.Mutex // guards the log buffer and timestamp options
-	logbuf []string
-	logged int
-	ts     clock.TimestampOpts
-	tsOff  bool // no service timestamps log
+	lmu      sync.Mutex // guards the log buffer and timestamp options
+	logbuf   []string
+	logBytes int // the bytes of logbuf's lines
+	logged   int
+	ts       clock.TimestampOpts
+	tsOff    bool // no service timestamps log
 
 	// http is the device's HTTP server (`ip http server`): features add
 	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
@@ -445,9 +447,37 @@ func (d *Router) Sessions() []*cli.Session {
 	return out
 }
 
+// Bounds of the logging buffer. IOS's messages are a few hundred bytes at
+// most; a message is cut at maxLogMessage bytes (user names in login
+// failures are what can make one long). The buffer keeps at most
+// maxLogLines lines and maxLogBytes bytes, dropping the oldest.
+const (
+	maxLogMessage = 400
+	maxLogLines   = 1000
+	maxLogBytes   = 256 << 10
+)
+
+// cleanLogMessage replaces what could forge a syslog line or reach a
+// terminal raw (C0 controls such as CR, LF and ESC, DEL, C1 controls, bytes
+// that are not UTF-8) with '?', and cuts the message at maxLogMessage bytes.
+func cleanLogMessage(msg string) string {
+	var b strings.Builder
+	for _, r := range msg {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxLogMessage {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // Log records a syslog message with the device's timestamp in the logging
-// buffer and shows it on every session with terminal monitor.
+// buffer and queues it for every session with terminal monitor.
 func (d *Router) Log(msg string) {
+	msg = cleanLogMessage(msg)
 	d.lmu.Lock()
 	line := msg
 	if !d.tsOff {
@@ -455,8 +485,14 @@ func (d *Router) Log(msg string) {
 	}
 	d.logged++
 	d.logbuf = append(d.logbuf, line)
-	if len(d.logbuf) > 1000 {
-		d.logbuf = d.logbuf[len(d.logbuf)-1000:]
+	d.logBytes += len(line)
+	drop := 0
+	for len(d.logbuf)-drop > maxLogLines || d.logBytes > maxLogBytes {
+		d.logBytes -= len(d.logbuf[drop])
+		drop++
+	}
+	if drop > 0 {
+		d.logbuf = append(d.logbuf[:0:0], d.logbuf[drop:]...)
 	}
 	d.lmu.Unlock()
 	d.log.Info("syslog", "device", d.name, "msg", line)
