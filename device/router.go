@@ -357,16 +357,51 @@ func (d *Router) HTTPPort() (port int, on bool) {
 	return d.cfg.httpPort, d.cfg.httpServer
 }
 
+// MaxPassword is the longest password a login or enable checks, in bytes.
+// Longer ones are refused before any hashing: MD5-crypt costs time in
+// proportion to the input, and IOS takes no secret anywhere near this long
+// (`enable secret` says "MAX of 25 characters").
+const MaxPassword = 256
+
+// dummySecret is hashed against for an unknown user, so that the answer
+// costs the same time as for a known one.
+var dummySecret = sync.OnceValue(func() secret { return hashSecret("no such user", crand.Reader) })
+
 // Authenticate implements cli.Host: the local user database. An empty
-// password never matches.
+// password never matches. The user's record is copied under the lock and
+// checked outside it, and every check with a password of acceptable length
+// runs exactly one MD5-crypt, whether or not the user exists.
 func (d *Router) Authenticate(user, password string) (int, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, ok := d.cfg.users[user]
-	if !ok || password == "" || !u.check(password) {
+	if len(password) > MaxPassword {
 		return 0, false
 	}
-	return u.priv, true
+	d.mu.Lock()
+	u, known := d.cfg.users[user]
+	var rec struct {
+		priv int
+		sec  secret
+	}
+	if known {
+		rec.priv, rec.sec = u.priv, u.sec
+	}
+	d.mu.Unlock()
+	if !known {
+		dummySecret().check(password)
+		return 0, false
+	}
+	if !evenCheck(rec.sec, password) || password == "" {
+		return 0, false
+	}
+	return rec.priv, true
+}
+
+// evenCheck checks password against sec, spending one MD5-crypt whatever
+// the secret's type.
+func evenCheck(sec secret, password string) bool {
+	if sec.typ != 5 {
+		dummySecret().check(password)
+	}
+	return sec.check(password)
 }
 
 // Privilege implements cli.Host: the level of a user the transport has
@@ -387,14 +422,23 @@ func (d *Router) CheckPassword(user, password string) bool {
 	return ok
 }
 
-// CheckEnable implements cli.Host.
+// CheckEnable implements cli.Host: the enable secret is copied under the
+// lock and checked outside it, with the same bound as Authenticate.
 func (d *Router) CheckEnable(password string) (bool, bool) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cfg.enable == nil {
+	enable := d.cfg.enable
+	var sec secret
+	if enable != nil {
+		sec = *enable
+	}
+	d.mu.Unlock()
+	if enable == nil {
 		return false, false
 	}
-	return password != "" && d.cfg.enable.check(password), true
+	if len(password) > MaxPassword || password == "" {
+		return false, true
+	}
+	return evenCheck(sec, password), true
 }
 
 // Attach implements cli.Host: it gives the session the lowest free vty of
