@@ -117,6 +117,7 @@ type Session struct {
 	closed   atomic.Bool // set by Close, from any goroutine (reload, the transport)
 	locked   bool        // the host lock is held (a command is running)
 	nested   bool        // runs inside another session's terminal (Nest): its keys are the outer session's
+	refused  bool        // Attach found no free line
 	filtered bool        // the running command's output goes through a pipe: it cannot be streamed
 	errs     []string    // headless: errors seen (for config loading)
 
@@ -416,8 +417,9 @@ func (s *Session) Serve(ctx context.Context) {
 		// transport has already accepted it, so the session closes it at
 		// once without a word; the IOS telnet client says what its user
 		// sees.
+		s.refused = true
 		if s.nested {
-			s.write("% Connection refused by remote host\n")
+			s.write("% Connection refused by remote host\n\n")
 		}
 		s.Close()
 		return
@@ -579,8 +581,10 @@ func (s *Session) SetPriv(p int) { s.priv = p }
 // Nest runs a session on another router over this session's terminal, as
 // the IOS telnet and ssh clients do, until that session ends. user "" runs
 // the other router's login dialog; remote is this router's address as the
-// other one sees it. The host lock is released meanwhile.
-func (s *Session) Nest(h Host, user, remote string) {
+// other one sees it. The host lock is released meanwhile. It reports false
+// when the other router refused the session (every vty busy), after saying
+// so as the IOS client does.
+func (s *Session) Nest(h Host, user, remote string) (attached bool) {
 	relock := s.Unlocked()
 	defer relock()
 	s.flush()
@@ -592,6 +596,7 @@ func (s *Session) Nest(h Host, user, remote string) {
 	child.ed.keys = s.keys
 	child.nested = true
 	child.Serve(context.Background())
+	return !child.refused
 }
 
 // Unlocked releases the host lock while a command waits on something slow
