@@ -232,7 +232,11 @@ func (s *Session) write(text string) {
 	text = crlf(text)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, _ = io.WriteString(s.conn.RW, text)
+	if _, err := io.WriteString(s.conn.RW, text); err != nil {
+		// The terminal is gone (closed, or its write deadline passed): the
+		// session ends, and a running command stops (Interrupted).
+		s.closed.Store(true)
+	}
 }
 
 func crlf(text string) string {
@@ -273,13 +277,14 @@ func (s *Session) Flush() {
 }
 
 // Interrupted reports whether the user has typed the IOS escape sequence
-// (Ctrl-^, that is Ctrl-Shift-6) or Ctrl-C since the command started,
-// without waiting for a key: a long command (ping) polls it and stops.
+// (Ctrl-^, that is Ctrl-Shift-6) or Ctrl-C since the command started, or
+// the session has ended, without waiting for a key: a long command (ping)
+// polls it and stops.
 func (s *Session) Interrupted() bool {
 	if s.headless || s.keys == nil {
 		return false
 	}
-	return s.keys.interrupted()
+	return s.closed.Load() || s.keys.interrupted()
 }
 
 // Notify queues an asynchronous message (a syslog line for `terminal

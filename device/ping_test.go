@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -56,5 +57,33 @@ func TestPingBounds(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
+	}
+}
+
+// failingWriter takes n writes, then fails every one: a client gone away.
+type failingWriter struct{ n *int }
+
+func (w failingWriter) Write(p []byte) (int, error) {
+	if *w.n <= 0 {
+		return 0, io.ErrClosedPipe
+	}
+	*w.n--
+	return len(p), nil
+}
+
+// A ping whose client goes away stops, and its session ends.
+func TestPingStopsWhenTheClientGoes(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	n := 50
+	s := cli.New(r, cli.Conn{RW: pipeRW{pr, failingWriter{&n}}, User: "admin", Remote: "10.0.0.7", Close: func() error { return nil }})
+	done := make(chan struct{})
+	go func() { s.Serve(context.Background()); close(done) }()
+	io.WriteString(pw, "ping 172.16.1.1 repeat 2147483647\r")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second): // wall-clock-ok: a ping that never stops fails the test
+		t.Fatal("the ping went on after its client went away")
 	}
 }
