@@ -11,8 +11,8 @@ import (
 )
 
 // Sessions are limited to the configured vty lines: with `line vty 0 4`
-// busy a sixth login is refused (closed at once), and `line vty 5 15` makes
-// room.
+// busy a sixth login is refused (closed at once), and `line vty 5 99` (IOS
+// numbers vty lines up to 1869) makes room.
 func TestSessionsLimitedToVtyLines(t *testing.T) {
 	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
 	type held struct {
@@ -38,10 +38,10 @@ func TestSessionsLimitedToVtyLines(t *testing.T) {
 	}
 
 	var screen strings.Builder
-	io.WriteString(open[0].pw, "configure terminal\rline vty 5 15\rend\r")
+	io.WriteString(open[0].pw, "configure terminal\rline vty 5 99\rend\r")
 	waitFor(t, open[0].ch, &screen, "R1(config-line)#end\nR1#")
 	if out := serve(t, r, "show users\r", "admin"); !strings.Contains(out, "vty 5     admin") {
-		t.Errorf("with line vty 5 15 the sixth session gets no vty 5:\n%s", out)
+		t.Errorf("with line vty 5 99 the sixth session gets no vty 5:\n%s", out)
 	}
 	for _, h := range open {
 		h.pw.Close()
