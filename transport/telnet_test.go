@@ -489,3 +489,33 @@ func TestTelnetLoginTimeout(t *testing.T) {
 	}
 	waitClosed(t, r.sc)
 }
+
+// A client that stops reading makes the session's writes fail at the write
+// deadline instead of blocking for ever.
+func TestTelnetWriteTimeout(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := &TelnetServer{NegotiationTimeout: time.Millisecond, WriteTimeout: 50 * time.Millisecond,
+		Handler: HandlerFunc(func(ctx context.Context, s *Session) {
+			chunk := bytes.Repeat([]byte("x"), 1<<20)
+			for {
+				if _, err := s.Write(chunk); err != nil {
+					ended <- err
+					return
+				}
+			}
+		})}
+	addr := startServer(t, srv)
+	conn, err := net.Dial("tcp", addr) // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	select {
+	case err := <-ended:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("write ended with %v, want the write deadline", err)
+		}
+	case <-time.After(testTimeout): // wall-clock-ok: a write that never times out fails the test
+		t.Fatal("writes to a client that does not read never timed out")
+	}
+}
