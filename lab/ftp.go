@@ -73,7 +73,7 @@ func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
 	return c, nil
 }
 
-func (r remote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
+func (r remote) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 	c, err := r.dial(ctx, u)
 	if err != nil {
 		return nil, ftpErr(err)
@@ -84,7 +84,10 @@ func (r remote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
 		return nil, ftpErr(err)
 	}
 	defer resp.Close()
-	data, err := io.ReadAll(io.LimitReader(resp, 16<<20))
+	data, err := io.ReadAll(io.LimitReader(resp, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, device.ErrTooLarge
+	}
 	return data, ftpErr(err)
 }
 

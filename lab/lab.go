@@ -304,7 +304,7 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 			status := 0
 			sess := cli.New(r, cli.Conn{
 				RW: s.ReadWriter, User: s.User, Remote: remote, Command: s.Command,
-				Window: s.Window, Close: s.Close,
+				Window: s.Window, Close: s.Close, LoggedIn: s.LoggedIn,
 			})
 			sess.Serve(ctx)
 			if s.Exit != nil {
