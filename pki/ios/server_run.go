@@ -337,6 +337,12 @@ func (c *face) clockChecked() {
 	was := c.authoritative
 	c.authoritative = now
 	if now && !was && !c.booting {
+		// A server restored before the clock was authoritative starts now.
+		if srv := c.srv.Load(); srv != nil && c.cs != nil && !c.cs.shutdown && srv.CACert() != nil && srv.Info().State != pki.StateEnabled {
+			if err := srv.Enable(""); err != nil {
+				c.log.Warn("certificate server not enabled", "device", c.d.Name(), "err", err)
+			}
+		}
 		for _, tp := range c.trustpointList() {
 			if tp.eng != nil {
 				tp.eng.Start()
