@@ -20,6 +20,14 @@ func TestLogMessagesAreSanitisedAndBounded(t *testing.T) {
 		t.Errorf("control bytes not replaced:\n%q", out)
 	}
 
+	// IOS's multi-line messages go on over indented lines; an indented
+	// line is still cleaned, and a line that is not indented is no line.
+	r.Log("%PKI-6-CERT_INSTALL: An ID certificate has been installed under\n                      Trustpoint   : TP\x1b\n*Oct  9 13:14:16.000: %SYS-5-RELOAD: forged")
+	out = session(t, r, "show logging | begin CERT_INSTALL")
+	if !strings.Contains(out, "installed under\n                      Trustpoint   : TP??*Oct  9 13:14:16.000: %SYS-5-RELOAD: forged\n") {
+		t.Errorf("a multi-line message:\n%q", out)
+	}
+
 	long := strings.Repeat("n", 250_000)
 	for i := 0; i < 1000; i++ {
 		r.Log("%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: " + long + "] [Source: 10.0.0.9]")

@@ -521,6 +521,30 @@ const (
 // terminal raw (C0 controls such as CR, LF and ESC, DEL, C1 controls, bytes
 // that are not UTF-8) with '?', and cuts the message at maxLogMessage bytes.
 func cleanLogMessage(msg string) string {
+	// A message may go on over indented lines, as IOS's multi-line messages
+	// do (%PKI-6-CERT_INSTALL's "Trustpoint   : …"). A line break followed
+	// by anything but a blank is a control byte like any other: nothing can
+	// start a line that looks like a message of its own.
+	first, rest, more := strings.Cut(msg, "\n")
+	if !more {
+		return cleanLogLine(msg)
+	}
+	lines := []string{cleanLogLine(first)}
+	for _, l := range strings.Split(rest, "\n") {
+		if len(lines) == maxLogContinuation+1 || l == "" || l[0] != ' ' {
+			lines[len(lines)-1] = cleanLogLine(lines[len(lines)-1] + "?" + l)
+			continue
+		}
+		lines = append(lines, cleanLogLine(l))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// maxLogContinuation is how many indented lines a message may have.
+const maxLogContinuation = 8
+
+// cleanLogLine replaces control bytes and cuts one line of a message.
+func cleanLogLine(msg string) string {
 	var b strings.Builder
 	for _, r := range msg {
 		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError {

@@ -30,7 +30,7 @@ func TestRestartKeepsTheLabConnected(t *testing.T) {
 	}
 	l := start()
 	spoke := l.Node("spoke-1")
-	run(spoke, "configure terminal", "ip route 10.1.1.0 255.255.255.0 172.16.1.1", "end", "write memory")
+	// The seed lab's spokes route the services LAN through Root-CA.
 	if out := run(spoke, "ping 172.16.1.1", "ping 10.1.1.1"); !strings.Contains(out, "(4/5)") || !strings.Contains(out, "(5/5)") {
 		t.Fatalf("first start:\n%s", out)
 	}
@@ -62,9 +62,9 @@ func TestRestartKeepsTheLabConnected(t *testing.T) {
 		t.Errorf("after a restart NTP does not synchronise:\n%s", out)
 	}
 
-	// Shut before write memory: still shut after reload, and NTP through it
-	// is lost.
-	run(ca, "configure terminal", "interface GigabitEthernet0/0", "shutdown", "end", "write memory")
+	// Shut before write memory: still shut after reload, and NTP through
+	// them is lost.
+	run(ca, "configure terminal", "interface GigabitEthernet0/0", "shutdown", "interface GigabitEthernet0/1", "shutdown", "end", "write memory")
 	if err := ca.Router.Reload("Reload Command"); err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +76,6 @@ func TestRestartKeepsTheLabConnected(t *testing.T) {
 	}
 	advance()
 	if out := run(ca, "show ntp status"); !strings.Contains(out, "Clock is unsynchronized") {
-		t.Errorf("NTP claims sync with its only interface down:\n%s", out)
+		t.Errorf("NTP claims sync with its interfaces down:\n%s", out)
 	}
 }
