@@ -559,10 +559,14 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 	}
 	f.transfer(func(c net.Conn) (int, string) {
 		n, err := io.Copy(tmp, io.LimitReader(c, f.s.maxUpload-prefix+1))
+		// A refused upload leaves nothing behind by the time it is answered.
+		drop := func() { tmp.Close(); os.Remove(tmp.Name()) }
 		switch {
 		case err != nil:
+			drop()
 			return 426, "Transfer aborted."
 		case prefix+n > f.s.maxUpload:
+			drop()
 			return 552, fmt.Sprintf("File too large: the lab FTP service keeps files of at most %d bytes.", f.s.maxUpload)
 		}
 		if tmp.Sync() != nil || tmp.Close() != nil || os.Rename(tmp.Name(), dst) != nil {

@@ -37,3 +37,7 @@ func (l *Lab) jumpStats() JumpStats {
 		Rollovers:   l.pki.rollovers.Load(),
 	}
 }
+
+// Stats returns the counters since the lab started: timers fired and the
+// PKI's work (what `ctl clock advance` reports for one jump).
+func (l *Lab) Stats() JumpStats { return l.jumpStats() }
