@@ -291,6 +291,7 @@ func (l *Lab) jump(targetOf func(now int64) (int64, error), progress func(done, 
 			l.cursor = t.due
 		}
 		fired++
+		l.fired.Add(1)
 		f := t.f
 		report := progress != nil && time.Duration(l.cursor-last) >= step
 		cur := l.cursor

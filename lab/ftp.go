@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jlaffaye/ftp"
@@ -59,13 +60,7 @@ func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	// IOS logs in anonymously unless ip ftp username/password are set
-	// (which the device passes as the URL's user).
-	user, pass := "anonymous", "ios@"+u.Hostname()
-	if u.User != nil {
-		user = u.User.Username()
-		pass, _ = u.User.Password()
-	}
+	user, pass := credentials(u)
 	if err := c.Login(user, pass); err != nil {
 		c.Quit()
 		return nil, err
@@ -73,18 +68,99 @@ func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
 	return c, nil
 }
 
+// credentials are the login of a URL: IOS logs in anonymously unless ip
+// ftp username/password are set (which the device passes as the URL's
+// user).
+func credentials(u *url.URL) (user, pass string) {
+	user, pass = "anonymous", "ios@"+u.Hostname()
+	if u.User != nil {
+		user = u.User.Username()
+		pass, _ = u.User.Password()
+	}
+	return user, pass
+}
+
+// ftpPool keeps a few logged-in connections to the lab FTP service, by
+// login: a CA writes its database file by file, thousands of times in a
+// long clock jump, and a login per file would be most of the cost.
+type ftpPool struct {
+	mu   sync.Mutex
+	idle map[string][]*ftp.ServerConn
+}
+
+const ftpIdlePerLogin = 4
+
+// with runs op on a logged-in connection, a kept one if there is one; a
+// kept connection that fails (the server closed it) is replaced once.
+func (r remote) with(ctx context.Context, u *url.URL, op func(c *ftp.ServerConn) error) error {
+	user, pass := credentials(u)
+	key := user + "\x00" + pass
+	p := &r.l.ftpPool
+	for attempt := 0; attempt < 2; attempt++ {
+		var c *ftp.ServerConn
+		kept := false
+		p.mu.Lock()
+		if l := p.idle[key]; attempt == 0 && len(l) > 0 {
+			c, p.idle[key], kept = l[len(l)-1], l[:len(l)-1], true
+		}
+		p.mu.Unlock()
+		if c == nil {
+			var err error
+			if c, err = r.dial(ctx, u); err != nil {
+				return err
+			}
+		}
+		err := op(c)
+		var te *textproto.Error
+		if err != nil && !errors.As(err, &te) {
+			// The connection itself failed: drop it, and try a fresh one
+			// if it was a kept one.
+			c.Quit()
+			if kept {
+				continue
+			}
+			return err
+		}
+		p.mu.Lock()
+		if p.idle == nil {
+			p.idle = map[string][]*ftp.ServerConn{}
+		}
+		if len(p.idle[key]) < ftpIdlePerLogin {
+			p.idle[key] = append(p.idle[key], c)
+			c = nil
+		}
+		p.mu.Unlock()
+		if c != nil {
+			c.Quit()
+		}
+		return err
+	}
+	return device.ErrUnreachable
+}
+
+// close ends the kept connections.
+func (p *ftpPool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.idle {
+		for _, c := range l {
+			c.Quit()
+		}
+	}
+	p.idle = nil
+}
+
 func (r remote) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
-	c, err := r.dial(ctx, u)
-	if err != nil {
-		return nil, ftpErr(err)
-	}
-	defer c.Quit()
-	resp, err := c.Retr(u.Path)
-	if err != nil {
-		return nil, ftpErr(err)
-	}
-	defer resp.Close()
-	data, err := io.ReadAll(io.LimitReader(resp, limit+1))
+	var data []byte
+	err := r.with(ctx, u, func(c *ftp.ServerConn) error {
+		resp, err := c.Retr(u.Path)
+		if err != nil {
+			return err
+		}
+		defer resp.Close()
+		data, err = io.ReadAll(io.LimitReader(resp, limit+1))
+		return err
+	})
 	if err == nil && int64(len(data)) > limit {
 		return nil, device.ErrTooLarge
 	}
@@ -92,12 +168,9 @@ func (r remote) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error
 }
 
 func (r remote) Put(ctx context.Context, u *url.URL, data []byte) error {
-	c, err := r.dial(ctx, u)
-	if err != nil {
-		return ftpErr(err)
-	}
-	defer c.Quit()
-	return ftpErr(c.Stor(u.Path, bytes.NewReader(data)))
+	return ftpErr(r.with(ctx, u, func(c *ftp.ServerConn) error {
+		return c.Stor(u.Path, bytes.NewReader(data))
+	}))
 }
 
 // ftpErr turns an FTP reply into the device's words for it, keeping the

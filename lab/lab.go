@@ -62,8 +62,9 @@ type Lab struct {
 	ftpAddr   string // the lab address of the FTP service, if any
 	resumed   bool   // the clock continued from the state dir
 	pki       pkiCounters
-	started   bool   // Start succeeded: Close saves the clock
-	unlock    func() // releases the state dir lock
+	ftpPool   ftpPool // kept connections of the devices to the lab FTP service
+	started   bool    // Start succeeded: Close saves the clock
+	unlock    func()  // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -442,6 +443,7 @@ func (l *Lab) SaveClock() error {
 
 // Close stops every listener and session, and saves the clock.
 func (l *Lab) Close() error {
+	l.ftpPool.close()
 	l.mu.Lock()
 	servers, listeners := l.servers, l.listeners
 	l.servers, l.listeners = nil, nil

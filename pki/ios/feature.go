@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/device"
@@ -81,6 +82,10 @@ type face struct {
 
 	tap func(device string, e pki.Event) // Feature.Events
 
+	written writeCache // what the certificate server's store last wrote where
+
+	epoch time.Time // lab time the PKI started (boot): the session cleanup's schedule
+
 	booting       bool // the boot configuration is being applied
 	authoritative bool // the clock was authoritative at the last look
 
@@ -122,6 +127,7 @@ func (c *face) booted() {
 	c.d.Lock()
 	defer c.d.Unlock()
 	c.booting = false
+	c.epoch = c.d.LabClock().Now()
 	c.authoritative = c.d.Clock().Authoritative()
 	c.startTrustpoints()
 }

@@ -107,7 +107,7 @@ func (c *face) engineConfig(cs *csConfig) pki.Config {
 func (c *face) deps() pki.Deps {
 	return pki.Deps{
 		Clock:  devClock{c.d},
-		Store:  store{c.d},
+		Store:  store{c.d, &c.written},
 		Keys:   c.keys,
 		Events: c.event,
 		Rand:   c.d.Rand(),

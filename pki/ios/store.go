@@ -2,12 +2,14 @@ package ios
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/nvram"
@@ -17,7 +19,46 @@ import (
 // router's own file systems (nvram:, flash:, bootflash:, and unix:, which
 // IOS-XE maps to its bootflash) and over the lab's FTP service (ftp://).
 // It implements pki.Store.
-type store struct{ d *device.Router }
+type store struct {
+	d    *device.Router
+	seen *writeCache
+}
+
+// writeCache remembers what was last written where, so that writing the
+// same bytes again (the engine saves its state after each step, and a
+// step often changes nothing of it) costs no transfer.
+type writeCache struct {
+	mu   sync.Mutex
+	last map[string][sha256.Size]byte
+}
+
+// same reports whether url last got exactly data, and records data.
+func (w *writeCache) same(url string, data []byte) bool {
+	if w == nil {
+		return false
+	}
+	sum := sha256.Sum256(data)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == nil {
+		w.last = map[string][sha256.Size]byte{}
+	}
+	if old, ok := w.last[url]; ok && old == sum {
+		return true
+	}
+	w.last[url] = sum
+	return false
+}
+
+// forget drops what is known of url (a failed write, a removal).
+func (w *writeCache) forget(url string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	delete(w.last, url)
+	w.mu.Unlock()
+}
 
 // resolve splits an IOS URL into a local file system and a path in it; for
 // ftp:// it returns the parsed URL instead.
@@ -71,7 +112,15 @@ func (s store) ReadFile(raw string) ([]byte, error) {
 
 // WriteFile implements pki.Store. Local files are written atomically and
 // readable by the owner only: the database holds the CA's archives.
-func (s store) WriteFile(raw string, data []byte) error {
+func (s store) WriteFile(raw string, data []byte) (err error) {
+	if s.seen.same(raw, data) {
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			s.seen.forget(raw)
+		}
+	}()
 	f, p, u, err := s.resolve(raw)
 	if err != nil {
 		return err
@@ -95,6 +144,7 @@ func (s store) WriteFile(raw string, data []byte) error {
 
 // Remove implements pki.Store; the lab FTP service keeps what it has.
 func (s store) Remove(raw string) error {
+	s.seen.forget(raw)
 	f, p, u, err := s.resolve(raw)
 	if err != nil || u != nil {
 		return err

@@ -1,7 +1,9 @@
 package ios
 
 import (
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -47,14 +49,32 @@ func groupOf(name string) int {
 	return 0
 }
 
+// sessionCleanup is IOS's PKI session cleanup, every 15 minutes from the
+// moment the router's PKI started (its boot). It changes nothing the
+// emulation keeps, so it is not a timer of the lab clock (which a
+// thousand-router lab would fire millions of times in a four-year jump):
+// its next instant is worked out from the schedule.
+const sessionCleanup = 15 * time.Minute
+
+func (c *face) nextSessionCleanup(now time.Time) time.Time {
+	n := now.Sub(c.epoch)/sessionCleanup + 1
+	return c.epoch.Add(n * sessionCleanup)
+}
+
 func (c *face) showTimers(s *cli.Session, _ parser.Args) {
 	now := c.d.LabClock().Now()
 	groups := make([][]clock.TimerInfo, len(timerGroups))
+	if c.cs != nil || len(c.tps) > 0 {
+		groups[0] = append(groups[0], clock.TimerInfo{Owner: c.d.Name(), Name: "SESSION CLEANUP", Due: c.nextSessionCleanup(now)})
+	}
 	for _, t := range c.d.LabClock().Timers(c.d.Name()) {
 		if pkiTimer(t.Name) {
 			g := groupOf(t.Name)
 			groups[g] = append(groups[g], t)
 		}
+	}
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool { return g[i].Due.Before(g[j].Due) })
 	}
 	for g, ts := range groups {
 		if len(ts) == 0 {
