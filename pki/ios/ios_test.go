@@ -14,8 +14,8 @@ import (
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
-	"github.com/iosemu/iosemu/platforms"
 	"github.com/iosemu/iosemu/pki/ios"
+	"github.com/iosemu/iosemu/platforms"
 )
 
 var start = time.Date(2015, 10, 9, 13, 14, 16, 0, time.FixedZone("CET", 3600))
