@@ -2,6 +2,7 @@ package device
 
 import (
 	crand "crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -110,6 +111,8 @@ type Router struct {
 	onBoot   []func()                   // features' boot hooks (OnBoot)
 	onBooted []func()                   // … and after the configuration is applied (OnBooted)
 	onChange []func()                   // features' configuration-change hooks (OnChange)
+
+	privateSum [sha256.Size]byte // of the private-config last written (saveLocked)
 
 	// http is the device's HTTP server (`ip http server`): features add
 	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
@@ -661,9 +664,17 @@ func (d *Router) saveLocked(by string) error {
 	if err := nv.WriteFile("startup-config", []byte(d.renderStartup()), 0o644, now); err != nil {
 		return fmt.Errorf("device %s: save: %w", d.name, err)
 	}
-	// private-config holds what must not be readable by others (keys later).
-	if err := nv.WriteFile("private-config", []byte(d.renderPrivate()), 0o600, now); err != nil {
-		return fmt.Errorf("device %s: save: %w", d.name, err)
+	// private-config holds what must not be readable by others (the PKI's
+	// key pairs). It changes far less often than startup-config (a
+	// certificate renewal keeps its key): the same bytes are not written
+	// again.
+	private := []byte(d.renderPrivate())
+	sum := sha256.Sum256(private)
+	if _, err := nv.Stat("private-config"); err != nil || sum != d.privateSum {
+		if err := nv.WriteFile("private-config", private, 0o600, now); err != nil {
+			return fmt.Errorf("device %s: save: %w", d.name, err)
+		}
+		d.privateSum = sum
 	}
 	d.cfg.dirty = false
 	return nil
