@@ -62,9 +62,11 @@ type Lab struct {
 	ftpAddr   string // the lab address of the FTP service, if any
 	resumed   bool   // the clock continued from the state dir
 	pki       pkiCounters
-	ftpPool   ftpPool // kept connections of the devices to the lab FTP service
-	started   bool    // Start succeeded: Close saves the clock
-	unlock    func()  // releases the state dir lock
+	ftpPool   ftpPool       // kept connections of the devices to the lab FTP service
+	closing   chan struct{} // closed by Close: background work stops
+	closeOnce sync.Once
+	started   bool   // Start succeeded: Close saves the clock
+	unlock    func() // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -122,7 +124,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{spec: spec, opt: opt, log: log, ports: ports}
+	l := &Lab{spec: spec, opt: opt, log: log, closing: make(chan struct{}), ports: ports}
 	unlock, err := lockState(opt.StateDir)
 	if err != nil {
 		return nil, err
@@ -187,7 +189,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	// (~60 ms) and boots its configuration; they share nothing but the clock.
 	httpc := l.httpClient()
 	nodes := make([]*Node, len(spec.Devices))
-	keys := make([]ssh.Signer, len(spec.Devices))
+	keys := make([]*transport.HostKey, len(spec.Devices))
 	errs := make([]error, len(spec.Devices))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -221,7 +223,10 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			// prerequisites say.
 			r.Clock().SyncNow()
 			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: ports.SSH(i), Telnet: ports.Telnet(i), HTTPPort: ports.HTTP(i)}
-			if keys[i], err = transport.LoadOrCreateHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
+			// A new device's host key is made off the boot path (see
+			// makeHostKeys) or by its first SSH client, whichever comes
+			// first.
+			if keys[i], err = transport.OpenHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
 				errs[i] = fmt.Errorf("lab: %s: %w", ds.Name, err)
 			}
 		}()
@@ -237,7 +242,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		}
 	}
 	for i, n := range l.nodes {
-		l.serveNode(n, keys[i], lns[i].ssh, lns[i].telnet, lns[i].http)
+		l.serveNode(n, keys[i].Signer(), lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
 	// Only a lab that started leaves a clock behind: a failed start (a port
 	// in use) must not make the next --start on this state dir be ignored.
@@ -253,7 +258,27 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		l.Close()
 		return nil, err
 	}
+	l.makeHostKeys(keys)
 	return l, nil
+}
+
+// makeHostKeys makes the host keys new devices still lack, one at a time in
+// the background, so that a large lab is up at once and its keys are
+// there by the time people log in; a client that comes first makes its
+// device's key itself. Close stops it.
+func (l *Lab) makeHostKeys(keys []*transport.HostKey) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		for _, k := range keys {
+			select {
+			case <-l.closing:
+				return
+			default:
+			}
+			k.Generate()
+		}
+	}()
 }
 
 // openClock makes the lab clock, continuing a saved one: a restarted lab
@@ -443,6 +468,7 @@ func (l *Lab) SaveClock() error {
 
 // Close stops every listener and session, and saves the clock.
 func (l *Lab) Close() error {
+	l.closeOnce.Do(func() { close(l.closing) })
 	l.ftpPool.close()
 	l.mu.Lock()
 	servers, listeners := l.servers, l.listeners

@@ -7,9 +7,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -83,4 +85,87 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// HostKey is a device's SSH host key, loaded from its file or, for a new
+// device, generated the first time a client needs it (or when Generate is
+// called, off the boot path): making an RSA 2048 key takes tens of
+// milliseconds, which a lab of a thousand routers should not pay before its
+// first banner. The key is persisted as LoadOrCreateHostKey persists it.
+type HostKey struct {
+	path string
+	once sync.Once
+	key  ssh.Signer
+	err  error
+}
+
+// OpenHostKey returns the host key stored at path, loaded now when the file
+// exists, else generated on first use.
+func OpenHostKey(path string) (*HostKey, error) {
+	h := &HostKey{path: path}
+	if _, err := os.Stat(path); err == nil {
+		h.Generate()
+		if h.err != nil {
+			return nil, h.err
+		}
+	}
+	return h, nil
+}
+
+// Generate loads or makes the key now, if it is not there yet.
+func (h *HostKey) Generate() {
+	h.once.Do(func() { h.key, h.err = LoadOrCreateHostKey(h.path) })
+}
+
+func (h *HostKey) signer() (ssh.Signer, error) {
+	h.Generate()
+	return h.key, h.err
+}
+
+// Signer is the key as x/crypto/ssh takes it: an ssh.AlgorithmSigner whose
+// public half says "ssh-rsa" before the key exists.
+func (h *HostKey) Signer() ssh.Signer { return lazySigner{h} }
+
+type lazySigner struct{ h *HostKey }
+
+func (s lazySigner) PublicKey() ssh.PublicKey { return lazyPublicKey{s.h} }
+
+func (s lazySigner) Sign(r io.Reader, data []byte) (*ssh.Signature, error) {
+	k, err := s.h.signer()
+	if err != nil {
+		return nil, err
+	}
+	return k.Sign(r, data)
+}
+
+func (s lazySigner) SignWithAlgorithm(r io.Reader, data []byte, algorithm string) (*ssh.Signature, error) {
+	k, err := s.h.signer()
+	if err != nil {
+		return nil, err
+	}
+	as, ok := k.(ssh.AlgorithmSigner)
+	if !ok {
+		return nil, fmt.Errorf("transport: host key %s cannot sign %s", s.h.path, algorithm)
+	}
+	return as.SignWithAlgorithm(r, data, algorithm)
+}
+
+type lazyPublicKey struct{ h *HostKey }
+
+func (p lazyPublicKey) Type() string { return ssh.KeyAlgoRSA }
+
+func (p lazyPublicKey) Marshal() []byte {
+	k, err := p.h.signer()
+	if err != nil {
+		return nil
+	}
+	return k.PublicKey().Marshal()
+}
+
+func (p lazyPublicKey) Verify(data []byte, sig *ssh.Signature) error {
+	k, err := p.h.signer()
+	if err != nil {
+		return err
+	}
+	return k.PublicKey().Verify(data, sig)
 }

@@ -3,6 +3,9 @@ package transport
 import (
 	"bytes"
 	"crypto/rsa"
+	"errors"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +85,37 @@ func TestLoadOrCreateHostKeyErrors(t *testing.T) {
 				t.Errorf("err %v, want a transport: host key error", err)
 			}
 		})
+	}
+}
+
+// A new device's host key is made by its first client, not before, and
+// kept: the key a client saw is the one the file holds and a restart loads.
+func TestHostKeyMadeOnFirstUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ssh_host_rsa_key")
+	h, err := OpenHostKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Signer().PublicKey().Type(); got != ssh.KeyAlgoRSA {
+		t.Fatalf("type %q", got)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the key was made before any client needed it: %v", err)
+	}
+	addr, _ := startSSH(t, func(s *SSHServer) { s.HostKey = h.Signer() })
+	var seen ssh.PublicKey
+	cfg := clientConfig("admin", ssh.Password("cisco"))
+	cfg.HostKeyCallback = func(_ string, _ net.Addr, k ssh.PublicKey) error { seen = k; return nil }
+	dial(t, addr, cfg)
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("after the first client: %v, %v", fi, err)
+	}
+	again, err := OpenHostKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen == nil || !bytes.Equal(seen.Marshal(), again.Signer().PublicKey().Marshal()) {
+		t.Fatal("the key the client saw is not the one kept")
 	}
 }
