@@ -48,7 +48,7 @@ import (
 //	  - {name: ftp, kind: ftp, address: 10.1.1.1}
 //	peers:                           # lab address[:port] -> real host[:port]
 //	  10.1.1.1: 172.16.1.100
-//	wait_for:                        # URLs that must answer 2xx before the bootstrap
+//	wait_for:                        # what must answer before the bootstrap (http 2xx, tcp connect)
 //	  - http://172.16.1.1:80/cgi-bin/pkiclient.exe?operation=GetCACert
 type DeviceFile struct {
 	DeviceSpec `yaml:",inline"`
@@ -131,8 +131,9 @@ func (f *DeviceFile) Check() error {
 		return fe("peers", err.Error())
 	}
 	for i, u := range f.WaitFor {
-		if pu, err := url.Parse(u); err != nil || pu.Scheme != "http" || pu.Host == "" {
-			return fe(fmt.Sprintf("wait_for[%d]", i), fmt.Sprintf("%q is not an http:// URL", u))
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "tcp") || pu.Port() == "" && pu.Scheme == "tcp" || pu.Host == "" {
+			return fe(fmt.Sprintf("wait_for[%d]", i), fmt.Sprintf("%q is not an http:// URL or a tcp://HOST:PORT", u))
 		}
 	}
 	if f.Config == "" {
@@ -424,7 +425,7 @@ func (d netDialer) httpClient() *http.Client {
 	}
 }
 
-// waitFor polls each URL until it answers 2xx: the peers a bootstrap needs
+// waitFor polls each URL until it answers: the peers a bootstrap needs
 // (a CA that enrols) come up in their own containers, in their own time.
 func (d netDialer) waitFor(ctx context.Context, urls []string, log *slog.Logger) error {
 	c := d.httpClient()
@@ -433,18 +434,8 @@ func (d netDialer) waitFor(ctx context.Context, urls []string, log *slog.Logger)
 		tick := time.NewTicker(time.Second) // wall-clock-ok: polling a peer on the real network
 		waited := 0
 		for {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				tick.Stop()
-				return fmt.Errorf("lab: wait for %s: %w", u, err)
-			}
-			resp, err := c.Do(req)
-			if err == nil {
-				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-				resp.Body.Close()
-				if resp.StatusCode/100 == 2 {
-					break
-				}
+			if d.answers(ctx, c, u) {
+				break
 			}
 			if waited%30 == 0 {
 				log.Info("waiting before the bootstrap", "url", u)
@@ -460,6 +451,32 @@ func (d netDialer) waitFor(ctx context.Context, urls []string, log *slog.Logger)
 		tick.Stop()
 	}
 	return nil
+}
+
+// answers tells whether u answers: an http:// URL with 2xx, a tcp://
+// address by accepting a connection.
+func (d netDialer) answers(ctx context.Context, c *http.Client, u string) bool {
+	if addr, ok := strings.CutPrefix(u, "tcp://"); ok {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second) // wall-clock-ok: one probe's deadline
+		defer cancel()
+		conn, err := d.DialContext(ctx, "tcp", strings.TrimSuffix(addr, "/"))
+		if err != nil {
+			return false
+		}
+		conn.Close()
+		return true
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode/100 == 2
 }
 
 // netRemote is a lone device's FTP client (copy … ftp://, a CA's database

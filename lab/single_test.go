@@ -17,7 +17,9 @@ func TestParseDeviceFile(t *testing.T) {
 		{"peer one port", "name: R1\nplatform: CSR1k\npeers: {'10.1.1.1:21': 127.0.0.1}\n", "a port on both sides or on neither"},
 		{"peer not an address", "name: R1\nplatform: CSR1k\npeers: {ftp: 127.0.0.1}\n", "want LABADDR=HOST"},
 		{"service kind", "name: R1\nplatform: CSR1k\nservices: [{name: x, kind: tftp, address: 10.1.1.1}]\n", `services[0].kind: "tftp" is not a service kind`},
-		{"wait_for", "name: R1\nplatform: CSR1k\nwait_for: [ftp://10.1.1.1/]\n", "is not an http:// URL"},
+		{"wait_for", "name: R1\nplatform: CSR1k\nwait_for: [ftp://10.1.1.1/]\n", "is not an http:// URL or a tcp://HOST:PORT"},
+		{"wait_for tcp without port", "name: R1\nplatform: CSR1k\nwait_for: ['tcp://10.1.1.1']\n", "is not an http:// URL"},
+		{"wait_for tcp", "name: R1\nplatform: CSR1k\naddress: 10.0.0.1\nwait_for: ['tcp://10.1.1.1:21', 'http://172.16.1.1/x']\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := ParseDeviceFile("d.yaml", []byte(tc.yaml))

@@ -171,7 +171,7 @@ net.ipv4.ip_unprivileged_port_start=0 (the default of Docker 20.10+).`,
 	f.StringVar(&control, "control", "", "serve the control API (clock, save) on HOST:PORT")
 	f.StringArrayVar(&peers, "peer", nil, "LABADDR[:PORT]=HOST[:PORT]: where a lab address is reached (repeatable)")
 	f.StringArrayVar(&services, "service", nil, "KIND=LABADDR: a lab service the router reaches, ftp or ntp (repeatable)")
-	f.StringArrayVar(&waitFor, "wait-for", nil, "http:// URL that must answer 2xx before the bootstrap (repeatable)")
+	f.StringArrayVar(&waitFor, "wait-for", nil, "http://URL (2xx) or tcp://HOST:PORT that must answer before the bootstrap (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log sessions and syslog to stderr")
 	return c
 }

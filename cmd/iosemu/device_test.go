@@ -136,7 +136,7 @@ func TestDeviceEnrolsAgainstDevice(t *testing.T) {
 
 	services := []lab.ServiceSpec{{Name: "ftp", Kind: "ftp", Address: "10.1.1.1"}, {Name: "ntp", Kind: "ntp", Address: "10.1.1.1"}}
 	ftpPeers := map[string]string{"10.1.1.1:21": fmt.Sprintf("127.0.0.1:%d", ftpPort), "10.1.1.1": "127.0.0.1"}
-	caDir := writeDeviceFile(t, lab.DeviceFile{DeviceSpec: ca, Services: services, Peers: ftpPeers})
+	caDir := writeDeviceFile(t, lab.DeviceFile{DeviceSpec: ca, Services: services, Peers: ftpPeers, WaitFor: []string{"tcp://10.1.1.1:21"}})
 	caOut, caLines := startProc(t, "Ctrl-C stops the device", "device", "--dir", caDir, "--state", t.TempDir(),
 		"--listen", "127.0.0.1", "--ssh-port", fmt.Sprint(caSSH), "--telnet-port", fmt.Sprint(caTel), "--http-port", fmt.Sprint(caHTTP))
 
