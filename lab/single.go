@@ -136,14 +136,20 @@ func (f *DeviceFile) Check() error {
 			return fe(fmt.Sprintf("wait_for[%d]", i), fmt.Sprintf("%q is not an http:// URL or a tcp://HOST:PORT", u))
 		}
 	}
-	if f.Config == "" {
-		f.Config = defaultConfig(f.Name, f.Address, p)
-	}
 	return nil
 }
 
-// defaultConfig is what a device with no config boots with: the blank lab's
-// hostname, login, first interface and vty lines.
+// initialConfig is what the device boots with on an empty nvram: its
+// config, or the blank lab's essentials when it has none.
+func (f *DeviceFile) initialConfig() string {
+	if f.Config != "" {
+		return f.Config
+	}
+	return defaultConfig(f.Name, f.Address, f.profile)
+}
+
+// defaultConfig is the blank lab's hostname, login, first interface and vty
+// lines.
 func defaultConfig(name, addr string, p *platforms.Profile) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "hostname %s\nenable secret cisco\nusername admin privilege 15 secret cisco\n", name)
@@ -314,7 +320,7 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 		Platform:     f.profile,
 		Lab:          l.clock,
 		Dir:          dir,
-		Initial:      f.Config,
+		Initial:      f.initialConfig(),
 		Logger:       log,
 		NTPReachable: func(addr string) bool { return ntp[addr] },
 		Neighbor: func(a netip.Addr) (string, bool) {

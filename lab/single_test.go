@@ -27,8 +27,8 @@ func TestParseDeviceFile(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !strings.Contains(f.Config, "hostname R1\n") || !strings.Contains(f.Config, "interface GigabitEthernet1\n ip address 10.0.0.1 255.255.255.0") {
-					t.Errorf("default config:\n%s", f.Config)
+				if cfg := f.initialConfig(); !strings.Contains(cfg, "hostname R1\n") || !strings.Contains(cfg, "interface GigabitEthernet1\n ip address 10.0.0.1 255.255.255.0") {
+					t.Errorf("default config:\n%s", cfg)
 				}
 				return
 			}

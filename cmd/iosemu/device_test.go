@@ -168,3 +168,51 @@ func TestDeviceEnrolsAgainstDevice(t *testing.T) {
 		t.Errorf("Root-CA's server is not enabled:\n%s", srv)
 	}
 }
+
+// TestDeviceFromFlags runs a device described by flags alone, with a
+// config file, and a restart that keeps its state.
+func TestDeviceFromFlags(t *testing.T) {
+	p := freePorts(t, 3)
+	cfg := filepath.Join(t.TempDir(), "r1.cfg")
+	if err := os.WriteFile(cfg, []byte("hostname EDGE-1\nusername admin privilege 15 secret cisco\ninterface GigabitEthernet1\n ip address 10.0.0.1 255.255.255.0\n no shutdown\nline vty 0 4\n login local\n transport input ssh telnet\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"device", "--name", "R1", "--platform", "CSR1000V", "--address", "10.0.0.1", "--config", cfg,
+		"--state", t.TempDir(), "--listen", "127.0.0.1", "--ssh-port", fmt.Sprint(p[0]), "--telnet-port", fmt.Sprint(p[1]), "--http-port", fmt.Sprint(p[2])}
+	out, _ := startProc(t, "Ctrl-C stops the device", args...)
+	for _, want := range []string{"device R1 (CSR1k CSR1000V), lab address 10.0.0.1", fmt.Sprintf("SSH %d, telnet %d, HTTP %d on 127.0.0.1", p[0], p[1], p[2])} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("start-up lines lack %q:\n%s", want, out.String())
+		}
+	}
+	run := sshExec(t, p[0], "show running-config", nil)
+	if !strings.Contains(run, "hostname EDGE-1\n") || !strings.Contains(run, " ip address 10.0.0.1 255.255.255.0\n") {
+		t.Errorf("running-config is not the --config file:\n%s", run)
+	}
+}
+
+func TestDeviceCommandLineErrors(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"device"}, 2, "give --dir DIR"},
+		{[]string{"device", "--dir", empty}, 1, "has no device.yaml"},
+		{[]string{"device", "--name", "R1", "--platform", "C7200"}, 2, "platform"},
+		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--peer", "10.1.1.1:21=ftp"}, 2, "a port on both sides or on neither"},
+		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--service", "ftp"}, 2, "want KIND=LABADDR"},
+		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--time-scale", "-1"}, 2, "--time-scale must be positive"},
+		{[]string{"service", "ftp", "--listen", "nowhere"}, 1, "lab: ftp"},
+	} {
+		out, err := exec.Command(binary, tc.args...).CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != tc.code || !strings.Contains(string(out), tc.want) {
+			t.Errorf("iosemu %v: exit %d %q; want exit %d containing %q", tc.args, code, out, tc.code, tc.want)
+		}
+	}
+}
