@@ -746,7 +746,7 @@ func startIosemu(bin, tmp string, n int, timeout time.Duration) (*target, error)
 			break
 		}
 	}
-	return nil, fmt.Errorf("iosemu, %d devices: %w", n, lastErr)
+	return nil, lastErr
 }
 
 // devicePorts waits for the control API and reads the devices' SSH ports.
@@ -801,7 +801,7 @@ func startCisshgo(bin, pw string, n int, timeout time.Duration) (*target, error)
 	}
 	if err := waitBanners(p, ports, t0.Add(timeout)); err != nil {
 		p.kill()
-		return nil, fmt.Errorf("cisshgo, %d devices: %w", n, err)
+		return nil, err
 	}
 	return &target{p: p, ready: since(t0), ssh: ports, user: "admin", pw: pw}, nil
 }
