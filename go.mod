@@ -8,8 +8,8 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/scrapli/scrapligo v1.4.3
 	github.com/smallstep/pkcs7 v0.2.3
+	github.com/smallstep/scep v0.0.0-20260331191114-261f960a40d1
 	github.com/spf13/cobra v1.10.2
-	goftp.io/server/v2 v2.0.3
 	golang.org/x/crypto v0.55.0
 	golang.org/x/tools v0.52.0
 	gopkg.in/yaml.v3 v3.0.1

@@ -3,7 +3,7 @@
 //
 // A [Lab] holds one virtual clock for a whole lab. In real-time mode
 // ([NewLab]) virtual time runs at a configurable scale of wall time from a
-// start instant; in fake mode ([NewFake]) it stands still except when moved
+// start instant (scale 0 freezes it: only jumps move it); in fake mode ([NewFake]) it stands still except when moved
 // by [Lab.Advance] or [Lab.Set]. Features schedule named, introspectable
 // timers ([Lab.AfterFunc], [Lab.At]) instead of calling time.AfterFunc, so
 // that `show crypto pki timers` can list them and so that a jump of the whole

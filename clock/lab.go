@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 )
@@ -13,14 +14,16 @@ import (
 // same lab is running (including when called from a timer callback).
 var ErrJumpInProgress = errors.New("clock: a clock jump is already in progress")
 
-// Options configures a Lab. The zero value is a real-time lab starting now at
-// scale 1 that logs nothing.
+// Options configures a Lab. Scale must be set: 1 for a lab that runs at wall
+// speed, 0 for a frozen one.
 type Options struct {
 	// Start is the virtual instant at which the lab clock starts; zero means
 	// the wall clock's current time.
 	Start time.Time
-	// Scale is the number of virtual seconds per wall second; 0 means 1.
-	// Negative values are treated as 1.
+	// Scale is the number of virtual seconds per wall second. 0 freezes
+	// the lab clock: it stands still between jumps, and only Advance and Set
+	// move it (a transcript is then reproducible to the millisecond).
+	// NewLab panics on a negative or non-finite scale (callers check input).
 	Scale float64
 	// Wall is the source of wall time; nil means the real wall clock.
 	Wall WallSource
@@ -87,12 +90,13 @@ func NewLab(o Options) *Lab {
 	if start.IsZero() {
 		start = wnow
 	}
+	if o.Scale < 0 || math.IsNaN(o.Scale) || math.IsInf(o.Scale, 0) {
+		panic(fmt.Sprintf("clock: scale %v is not a number of virtual seconds per wall second >= 0", o.Scale))
+	}
 	l := newLab(start, o.Logger)
 	l.wall = wall
 	l.anchorWall = wnow
-	if o.Scale > 0 {
-		l.scale = o.Scale
-	}
+	l.scale = o.Scale
 	go l.run()
 	return l
 }
@@ -125,15 +129,20 @@ func (l *Lab) Now() time.Time {
 	return fromNs(ns)
 }
 
-// Scale returns the number of virtual seconds per wall second.
+// Scale returns the number of virtual seconds per wall second; 0 is a
+// frozen clock.
 func (l *Lab) Scale() float64 { return l.scale }
+
+// Frozen reports whether the clock moves only by Advance and Set (scale 0,
+// or a fake lab).
+func (l *Lab) Frozen() bool { return l.wall == nil || l.scale == 0 }
 
 // nowNs returns virtual time in ns; l.mu must be held.
 func (l *Lab) nowNs() int64 {
 	if l.jumping {
 		return l.cursor
 	}
-	if l.wall == nil {
+	if l.wall == nil || l.scale == 0 {
 		return l.anchorVirt
 	}
 	el := l.wall.Now().Sub(l.anchorWall)
@@ -319,8 +328,13 @@ func (l *Lab) run() {
 		var deadline time.Time
 		for !l.jumping && len(l.heap) > 0 {
 			t := l.heap[0]
-			deadline = l.wallDeadline(t.due)
-			if l.nowNs() < t.due && l.wall.Now().Before(deadline) {
+			if l.scale == 0 {
+				// Frozen: only a timer already due (armed for now, or
+				// overdue after LoadState) fires; the rest wait for a jump.
+				if l.nowNs() < t.due {
+					break
+				}
+			} else if deadline = l.wallDeadline(t.due); l.nowNs() < t.due && l.wall.Now().Before(deadline) {
 				break
 			}
 			l.heap.pop()
@@ -333,7 +347,7 @@ func (l *Lab) run() {
 			l.cond.Broadcast()
 			deadline = time.Time{}
 		}
-		wait := !l.jumping && len(l.heap) > 0
+		wait := !l.jumping && len(l.heap) > 0 && l.scale != 0
 		l.mu.Unlock()
 
 		var timerC <-chan struct{}

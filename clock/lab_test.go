@@ -3,6 +3,7 @@ package clock
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,7 +320,7 @@ func TestRealTimeRunnerWithFakeWall(t *testing.T) {
 
 func TestRealTimeRunnerCallbacksMayArmTimers(t *testing.T) {
 	wall := NewFakeWall(t0)
-	l := NewLab(Options{Wall: wall})
+	l := NewLab(Options{Wall: wall, Scale: 1})
 	defer l.Close()
 	fired := make(chan time.Time)
 	var tm *Timer
@@ -491,4 +492,66 @@ func BenchmarkAdvance730d(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+}
+
+// Scale 0 freezes the lab: wall time passing moves nothing, timers fire only
+// in jumps, and a restart continues at the saved instant.
+func TestFrozenLab(t *testing.T) {
+	wall := NewFakeWall(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	l := NewLab(Options{Start: t0, Scale: 0, Wall: wall})
+	defer l.Close()
+	if !l.Frozen() || l.Scale() != 0 {
+		t.Fatalf("Frozen() = %v, Scale() = %v", l.Frozen(), l.Scale())
+	}
+	var fired []time.Time
+	l.AfterFunc("x", "1s", time.Second, func() { fired = append(fired, l.Now()) })
+	wall.Advance(time.Hour)
+	if got := l.Now(); !got.Equal(t0) {
+		t.Fatalf("a frozen clock moved with the wall: %v", got)
+	}
+	if l.Pending() != 1 {
+		t.Fatalf("pending = %d", l.Pending())
+	}
+	if err := l.Advance(2*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 1 || !fired[0].Equal(t0.Add(time.Second)) {
+		t.Fatalf("fired %v", fired)
+	}
+	wall.Advance(time.Hour)
+	if got := l.Now(); !got.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("after a jump and an hour of wall time: %v", got)
+	}
+	// A timer due now still fires, from the runner.
+	now := make(chan time.Time, 1)
+	l.AfterFunc("x", "now", 0, func() { now <- l.Now() })
+	if got := <-now; !got.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("due-now timer fired at %v", got)
+	}
+	path := filepath.Join(t.TempDir(), "clock.json")
+	if err := l.SaveState(path); err != nil {
+		t.Fatal(err)
+	}
+	wall.Advance(24 * time.Hour) // the lab is stopped for a day
+	m := NewLab(Options{Scale: 0, Wall: wall})
+	defer m.Close()
+	if err := m.LoadState(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Now(); !got.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("a restarted frozen lab stands at %v, want the saved instant", got)
+	}
+}
+
+func TestNegativeScalePanics(t *testing.T) {
+	for _, s := range []float64{-1, math.NaN(), math.Inf(1)} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewLab with scale %v did not panic", s)
+				}
+			}()
+			NewLab(Options{Scale: s}).Close()
+		}()
+	}
 }

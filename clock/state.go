@@ -16,6 +16,8 @@ import (
 // router's battery-backed calendar, and the scale applies only while it runs.
 // With scale 1 this means a restarted lab is exactly where it would have been
 // had it kept running; a lab that was advanced 639 days stays 639 days ahead.
+// A frozen lab (scale 0) is the exception: it continues at the saved Virtual
+// instant, since only jumps move it.
 // Virtual, Wall and Scale are recorded for people and tools reading the file.
 type State struct {
 	Version int           `json:"version"`
@@ -85,8 +87,12 @@ func (l *Lab) LoadState(path string) error {
 	if l.jumping {
 		return ErrJumpInProgress
 	}
-	w := l.wallNow()
-	l.reanchor(w.UnixNano() + int64(s.Offset))
+	if l.scale == 0 && l.wall != nil {
+		// A frozen lab stays where it stood: it moves only by jumps.
+		l.reanchor(s.Virtual.UnixNano())
+	} else {
+		l.reanchor(l.wallNow().UnixNano() + int64(s.Offset))
+	}
 	l.kick()
 	return nil
 }

@@ -27,6 +27,7 @@ type device struct {
 	Hostname string `json:"hostname"`
 	SSH      int    `json:"ssh"`
 	Telnet   int    `json:"telnet"`
+	HTTP     int    `json:"http"`
 	Address  string `json:"address"`
 }
 

@@ -165,3 +165,39 @@ func TestTelnetAndSSHBetweenRouters(t *testing.T) {
 		t.Errorf("telnet to an ssh-only router:\n%s", out)
 	}
 }
+
+func TestLogUserIsCappedAndClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"admin":                   "admin",
+		"a\r\n%SYS-5-RELOAD: x":   "a??%SYS-5-RELOAD: x",
+		"\x1b[2Jbell\x07\x7f":     "?[2Jbell??",
+		"caf\xe9":                 "caf?",
+		strings.Repeat("x", 41):   strings.Repeat("x", 40) + "...",
+		strings.Repeat("é", 1000): strings.Repeat("é", 40) + "...",
+	} {
+		if got := logUser(in); got != want {
+			t.Errorf("logUser(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A failed SSH login with a hostile user name (250 KB, CR/LF and ESC in it)
+// logs one capped line and forges none.
+func TestSSHLoginFailureLogsACappedCleanUserName(t *testing.T) {
+	spec, _ := Builtin("seed")
+	l, base := startLab(t, spec, clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC)))
+	user := "x\r\n%SYS-5-RELOAD: Reload requested\x1b[2J" + strings.Repeat("A", 250<<10)
+	cfg := &ssh.ClientConfig{User: user, Auth: []ssh.AuthMethod{ssh.Password("wrong")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}
+	if c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", base+1), cfg); err == nil {
+		c.Close()
+		t.Fatal("login succeeded")
+	}
+	out := run(l.Node("Root-CA"), "terminal length 0", "show logging")
+	if strings.Contains(out, "\n%SYS-5-RELOAD") || strings.Contains(out, "\x1b") || strings.Contains(out, strings.Repeat("A", 100)) {
+		t.Fatalf("the user name reached the log raw:\n%.2000s", out)
+	}
+	if want := "[user: x??%SYS-5-RELOAD: Reload requested?[2JAA...] [Source: 127.0.0.1]"; !strings.Contains(out, want) {
+		t.Fatalf("log lacks %q:\n%.2000s", want, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 
@@ -33,8 +35,8 @@ type Options struct {
 	// Start is the lab clock's start on a new state dir (zero: now). A state
 	// dir that has a saved clock continues from it instead.
 	Start    time.Time
-	Scale    float64 // virtual seconds per real second; 0 means 1
-	BasePort int     // control API; SSH base+1.., telnet base+101.., HTTP base+201.., FTP base+300
+	Scale    float64 // virtual seconds per real second; 0 freezes the clock (only jumps move it)
+	BasePort int     // control API; devices' ports above it (see Layout)
 	Host     string  // listen address, default 127.0.0.1
 	Logger   *slog.Logger
 	// Clock, when set, is used instead of a new lab clock (tests pass a fake).
@@ -55,8 +57,11 @@ type Lab struct {
 	control   *http.Server
 	wg        sync.WaitGroup
 	jumpMu    sync.Mutex // one jump at a time
-	ftpAddr   string     // the lab address of the FTP service, if any
-	resumed   bool       // the clock continued from the state dir
+	ports     Layout
+	ftpAddr   string // the lab address of the FTP service, if any
+	resumed   bool   // the clock continued from the state dir
+	started   bool   // Start succeeded: Close saves the clock
+	unlock    func() // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -75,6 +80,20 @@ func (e *ErrPortInUse) Error() string {
 	return fmt.Sprintf("lab: port %d is already in use (choose another --base-port)", e.Port)
 }
 
+// ErrStateInUse is the error of a lab started on a state dir that another
+// running lab holds.
+type ErrStateInUse struct {
+	Dir string
+	PID int // 0 when the holder's pid could not be read
+}
+
+func (e *ErrStateInUse) Error() string {
+	if e.PID == 0 {
+		return fmt.Sprintf("lab: state dir %s is in use by another lab", e.Dir)
+	}
+	return fmt.Sprintf("lab: state dir %s is in use by pid %d", e.Dir, e.PID)
+}
+
 // clockFile holds the lab clock's state in the state dir.
 const clockFile = "clock.json"
 
@@ -86,8 +105,8 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if opt.Host == "" {
 		opt.Host = "127.0.0.1"
 	}
-	if opt.Scale == 0 {
-		opt.Scale = 1
+	if opt.Scale < 0 || math.IsNaN(opt.Scale) || math.IsInf(opt.Scale, 0) {
+		return nil, fmt.Errorf("lab: time scale %v: must be 0 (frozen) or positive", opt.Scale)
 	}
 	log := opt.Logger
 	if log == nil {
@@ -96,7 +115,16 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab: state dir: %w", err)
 	}
-	l := &Lab{spec: spec, opt: opt, log: log}
+	ports, err := LayoutFor(opt.BasePort, len(spec.Devices))
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{spec: spec, opt: opt, log: log, ports: ports}
+	unlock, err := lockState(opt.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	l.unlock = unlock
 	l.clock = opt.Clock
 	if l.clock == nil {
 		c, err := l.openClock()
@@ -120,25 +148,25 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			if l.ftpAddr != "" {
 				continue
 			}
-			ln, err := l.listen(opt.BasePort + 300)
+			ln, err := l.listen(ports.FTP())
 			if err != nil {
 				l.Close()
 				return nil, err
 			}
-			if err := l.serveFTP(ln, l.ftpDir()); err != nil {
+			if err := l.serveFTP(ln, l.ftpDir(), s.Users); err != nil {
 				l.Close()
 				return nil, err
 			}
 			l.ftpAddr = s.Address
 		}
 	}
-	type ports struct{ ssh, telnet, http net.Listener }
-	lns := make([]ports, len(spec.Devices))
+	type devLns struct{ ssh, telnet, http net.Listener }
+	lns := make([]devLns, len(spec.Devices))
 	for i := range spec.Devices {
 		var err error
-		if lns[i].ssh, err = l.listen(opt.BasePort + 1 + i); err == nil {
-			if lns[i].telnet, err = l.listen(opt.BasePort + 101 + i); err == nil {
-				lns[i].http, err = l.listen(opt.BasePort + 201 + i)
+		if lns[i].ssh, err = l.listen(ports.SSH(i)); err == nil {
+			if lns[i].telnet, err = l.listen(ports.Telnet(i)); err == nil {
+				lns[i].http, err = l.listen(ports.HTTP(i))
 			}
 		}
 		if err != nil {
@@ -183,7 +211,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			// that points at it starts synchronised, as the seeds'
 			// prerequisites say.
 			r.Clock().SyncNow()
-			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: opt.BasePort + 1 + i, Telnet: opt.BasePort + 101 + i, HTTPPort: opt.BasePort + 201 + i}
+			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: ports.SSH(i), Telnet: ports.Telnet(i), HTTPPort: ports.HTTP(i)}
 			if keys[i], err = transport.LoadOrCreateHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
 				errs[i] = fmt.Errorf("lab: %s: %w", ds.Name, err)
 			}
@@ -202,6 +230,15 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	for i, n := range l.nodes {
 		l.serveNode(n, keys[i], lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
+	// Only a lab that started leaves a clock behind: a failed start (a port
+	// in use) must not make the next --start on this state dir be ignored.
+	if !l.resumed && l.opt.Clock == nil {
+		if err := l.SaveClock(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	l.started = true
 	l.serveControl(ctl)
 	if err := l.bootstrap(context.Background()); err != nil {
 		l.Close()
@@ -221,11 +258,7 @@ func (l *Lab) openClock() (*clock.Lab, error) {
 		l.resumed = true
 		return c, nil
 	case errors.Is(err, fs.ErrNotExist):
-		if err := c.SaveState(path); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
+		return c, nil // saved once the lab has started
 	default:
 		c.Close()
 		return nil, fmt.Errorf("lab: %w", err)
@@ -283,7 +316,7 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 			if remote != nil {
 				host, _, _ = net.SplitHostPort(remote.String())
 			}
-			r.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 22] [Reason: Login Authentication Failed]", user, host))
+			r.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 22] [Reason: Login Authentication Failed]", logUser(user), host))
 		},
 	}
 	telSrv := &transport.TelnetServer{Handler: handler(transport.TransportTelnet), Logger: l.log}
@@ -294,6 +327,31 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 	l.goServe(func() error { return sshSrv.Serve(sshLn) })
 	l.goServe(func() error { return telSrv.Serve(telLn) })
 	l.goServe(func() error { return httpSrv.Serve(httpLn) })
+}
+
+// maxLogUser is how much of a failed login's user name goes into the log
+// (IOS logs a few dozen characters of it).
+const maxLogUser = 40
+
+// logUser is a user name as a log line may carry it: an unauthenticated
+// client chooses it, so control bytes (CR, LF, ESC: forged lines, terminal
+// escapes on monitor sessions) become '?' and it is cut to maxLogUser
+// characters, "..." marking the cut.
+func logUser(name string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range name {
+		if n == maxLogUser {
+			b.WriteString("...")
+			break
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }
 
 // httpGate answers only while `ip http server` is configured; otherwise it
@@ -329,6 +387,9 @@ func (l *Lab) goServe(f func() error) {
 // Options.Start was not used).
 func (l *Lab) Resumed() bool { return l.resumed }
 
+// Ports is the lab's port layout.
+func (l *Lab) Ports() Layout { return l.ports }
+
 // Clock is the lab clock.
 func (l *Lab) Clock() *clock.Lab { return l.clock }
 
@@ -358,7 +419,7 @@ func (l *Lab) Table() string {
 	for _, s := range l.spec.Services {
 		port := "-"
 		if s.Kind == "ftp" {
-			port = fmt.Sprintf("FTP on %d", l.opt.BasePort+300)
+			port = fmt.Sprintf("FTP on %d", l.ports.FTP())
 		}
 		fmt.Fprintf(tw, "%s\tlab service\t%s\t-\t-\t%s\n", s.Name, s.Address, port)
 	}
@@ -392,8 +453,14 @@ func (l *Lab) Close() error {
 	l.wg.Wait()
 	var err error
 	if l.clock != nil && l.opt.Clock == nil {
-		err = l.SaveClock()
+		if l.started {
+			err = l.SaveClock()
+		}
 		l.clock.Close()
+	}
+	if l.unlock != nil {
+		l.unlock()
+		l.unlock = nil
 	}
 	return err
 }

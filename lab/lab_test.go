@@ -97,6 +97,20 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) succeeded", bad)
 		}
 	}
+	if got, err := ParseDuration("100000d"); err != nil || got != MaxDuration {
+		t.Errorf("ParseDuration(100000d) = %v, %v; want the limit", got, err)
+	}
+	// Past the limit, or overflowing int64 nanoseconds, says so (it used to
+	// say "must be positive", or wrap silently to a 286-year jump).
+	for _, long := range []string{"36500000d", "106000d106000d106000d", "100000d1s", "2400001h", "9999999999999999999999999s", strings.Repeat("9", 400) + "d"} {
+		_, err := ParseDuration(long)
+		if err == nil || !strings.Contains(err.Error(), "limit of 100000d") {
+			t.Errorf("ParseDuration(%.40q) = %v, want the limit", long, err)
+		}
+		if err != nil && len(err.Error()) > 150 {
+			t.Errorf("ParseDuration error is %d bytes long", len(err.Error()))
+		}
+	}
 }
 
 func freeBase(t *testing.T, devices int) int {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -237,7 +238,7 @@ func (p peerMap) has(addr netip.Addr) bool {
 type DeviceOptions struct {
 	StateDir string
 	Start    time.Time // the clock's start on a new state dir (zero: now)
-	Scale    float64   // virtual seconds per real second; 0 means 1
+	Scale    float64   // virtual seconds per real second; 0 freezes the clock
 	// Listen is the address the ports listen on ("" or "0.0.0.0": all).
 	Listen string
 	// The device's ports; 0 means 22, 23 and 80.
@@ -263,8 +264,8 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.Scale == 0 {
-		opt.Scale = 1
+	if opt.Scale < 0 || math.IsNaN(opt.Scale) || math.IsInf(opt.Scale, 0) {
+		return nil, fmt.Errorf("lab: time scale %v: must be 0 (frozen) or positive", opt.Scale)
 	}
 	if opt.SSHPort == 0 {
 		opt.SSHPort = 22
@@ -288,7 +289,11 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 	}
 	spec := &Spec{Name: f.Name, Services: f.Services, Devices: []DeviceSpec{f.DeviceSpec}}
 	l := &Lab{spec: spec, opt: Options{StateDir: opt.StateDir, Start: opt.Start, Scale: opt.Scale, Host: host, Logger: log}, log: log}
+	if l.unlock, err = lockState(opt.StateDir); err != nil {
+		return nil, err
+	}
 	if l.clock, err = l.openClock(); err != nil {
+		l.Close()
 		return nil, err
 	}
 	var ctl, sshLn, telLn, httpLn net.Listener
@@ -346,6 +351,13 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 		return nil, fmt.Errorf("lab: %s: %w", f.Name, err)
 	}
 	l.serveNode(n, key, sshLn, telLn, httpLn)
+	if !l.resumed {
+		if err := l.SaveClock(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	l.started = true
 	if ctl != nil {
 		l.serveControl(ctl)
 	}
@@ -502,7 +514,12 @@ func (r netRemote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Login("anonymous", "ios@"+u.Hostname()); err != nil {
+	user, pass := "anonymous", "ios@"+u.Hostname()
+	if u.User != nil { // ip ftp username/password
+		user = u.User.Username()
+		pass, _ = u.User.Password()
+	}
+	if err := c.Login(user, pass); err != nil {
 		c.Quit()
 		return nil, err
 	}
@@ -563,7 +580,7 @@ func StartFTP(dir, listen string, log *slog.Logger) (*FTPService, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.serveFTP(ln, dir); err != nil {
+	if err := l.serveFTP(ln, dir, nil); err != nil {
 		l.Close()
 		return nil, err
 	}

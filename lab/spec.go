@@ -1,11 +1,14 @@
 package lab
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -48,9 +51,10 @@ type DeviceSpec struct {
 
 // ServiceSpec is a lab service (the FTP server for CA databases, NTP).
 type ServiceSpec struct {
-	Name    string `yaml:"name"`
-	Kind    string `yaml:"kind"` // ftp | ntp | forward
-	Address string `yaml:"address"`
+	Name    string    `yaml:"name"`
+	Kind    string    `yaml:"kind"` // ftp | ntp | forward
+	Address string    `yaml:"address"`
+	Users   []FTPUser `yaml:"users"` // ftp: the logins it takes; none: any login
 	// To is the real host a forward service sends its address to: a device
 	// that connects to Address on a port reaches the same port on To
 	// (an external CA such as step-ca or NDES).
@@ -110,7 +114,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if errors.As(err, &te) {
 			return nil, fmt.Errorf("%s: %s", file, strings.Join(te.Errors, "; "))
 		}
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, &FieldError{file, 1, "devices", "empty lab file"}
@@ -121,6 +125,14 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	s := &Spec{file: file}
 	if err := doc.Decode(s); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			// "line 5: cannot unmarshal ..." -> "file:5: cannot unmarshal ..."
+			if m := typeErrLine.FindStringSubmatch(te.Errors[0]); m != nil {
+				return nil, fmt.Errorf("%s:%s: %s", file, m[1], te.Errors[0][len(m[0]):])
+			}
+			return nil, fmt.Errorf("%s: %s", file, te.Errors[0])
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	// Line numbers and unknown keys, from the node tree.
@@ -137,8 +149,18 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	if svcs := mapValue(doc, "services"); svcs != nil {
 		for i, n := range svcs.Content {
-			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "to"); err != nil {
+			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "users", "to"); err != nil {
 				return nil, err
+			}
+			if us := mapValue(n, "users"); us != nil {
+				if us.Kind != yaml.SequenceNode {
+					return nil, &FieldError{file, us.Line, fmt.Sprintf("services[%d].users", i), "must be a list of {name, password}"}
+				}
+				for j, u := range us.Content {
+					if err := checkKeys(file, u, fmt.Sprintf("services[%d].users[%d]", i, j), "name", "password"); err != nil {
+						return nil, err
+					}
+				}
 			}
 			s.Services[i].line = n.Line
 		}
@@ -146,7 +168,10 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if len(s.Devices) == 0 {
 		return nil, &FieldError{file, doc.Line, "devices", "the lab has no devices"}
 	}
-	seen := map[string]bool{}
+	if _, err := LayoutFor(1, len(s.Devices)); err != nil {
+		return nil, &FieldError{file, doc.Line, "devices", err.Error()}
+	}
+	seen := map[string]string{} // lower-case name -> name
 	addrs := map[string]string{}
 	for i := range s.Devices {
 		d := &s.Devices[i]
@@ -156,10 +181,17 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if d.Name == "" {
 			return nil, fe("name", "missing")
 		}
-		if seen[d.Name] {
-			return nil, fe("name", fmt.Sprintf("duplicate device %q", d.Name))
+		if !validName(d.Name) {
+			return nil, fe("name", fmt.Sprintf("%s is not a device name (letters, digits and '-', starting with a letter, at most %d characters, as an IOS hostname)", quote(d.Name), maxNameLen))
 		}
-		seen[d.Name] = true
+		if other, dup := seen[strings.ToLower(d.Name)]; dup {
+			msg := fmt.Sprintf("duplicate device %q", d.Name)
+			if other != d.Name {
+				msg += fmt.Sprintf(" (%q already; names differ in more than case: they are directory names in --state)", other)
+			}
+			return nil, fe("name", msg)
+		}
+		seen[strings.ToLower(d.Name)] = d.Name
 		p, err := platforms.Lookup(d.Platform)
 		if err != nil {
 			return nil, fe("platform", err.Error())
@@ -195,7 +227,22 @@ func Parse(file string, data []byte) (*Spec, error) {
 		if err != nil || !a.Is4() {
 			return nil, fe("address", fmt.Sprintf("%q is not an IPv4 address", sv.Address))
 		}
-		if other, dup := addrs[sv.Address]; dup && seen[other] {
+		if len(sv.Users) > 0 && sv.Kind != "ftp" {
+			return nil, fe("users", "only an ftp service has users")
+		}
+		users := map[string]bool{}
+		for _, u := range sv.Users {
+			switch {
+			case u.Name == "" || strings.ContainsAny(u.Name, " \t\r\n") || len(u.Name) > 64:
+				return nil, fe("users", fmt.Sprintf("%s is not an FTP user name (1 to 64 characters, no spaces)", quote(u.Name)))
+			case strings.ContainsAny(u.Password, "\r\n") || len(u.Password) > 128:
+				return nil, fe("users", fmt.Sprintf("user %s: a password is at most 128 characters, on one line", quote(u.Name)))
+			case users[u.Name]:
+				return nil, fe("users", fmt.Sprintf("user %s twice", quote(u.Name)))
+			}
+			users[u.Name] = true
+		}
+		if other, dup := addrs[sv.Address]; dup && seen[strings.ToLower(other)] != "" {
 			return nil, fe("address", fmt.Sprintf("%s is already %s's address", sv.Address, other))
 		}
 	}
@@ -246,4 +293,62 @@ func fieldLine(n *yaml.Node, field string, def int) int {
 		return v.Line
 	}
 	return def
+}
+
+// maxNameLen is the longest device name: IOS's hostname limit.
+const maxNameLen = 63
+
+// validName tells whether name can be a device name: an IOS hostname
+// (letters, digits, '-', starting with a letter, at most 63 characters). The
+// name is also the device's directory in the state dir, so nothing else
+// (no '/', '.', or space) may be in it.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > maxNameLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if i == 0 && !letter || !letter && !(c >= '0' && c <= '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	yamlLine    = regexp.MustCompile(`^yaml: line (\d+): `)
+	typeErrLine = regexp.MustCompile(`^line (\d+): `)
+)
+
+// syntaxError names the line of a YAML syntax error. yaml.v3 reports the
+// line where the enclosing block started (its "context"), often lines
+// before the mistake. The line that breaks the document is the one after
+// the longest prefix of whole lines that still parses (an unclosed quote or
+// bracket: the line that opened it). The search parses prefixes from the
+// end, so it gives up on a huge file with an early mistake and keeps yaml's
+// line.
+func syntaxError(file string, data []byte, err error) error {
+	msg := err.Error()
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(msg, "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	msg = msg[len(m[0]):]
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	budget := 16 << 20 // bytes parsed at most
+	for k := len(lines) - 1; k >= line && budget > 0; k-- {
+		prefix := bytes.Join(lines[:k], nil)
+		budget -= len(prefix)
+		var n yaml.Node
+		if yaml.Unmarshal(prefix, &n) == nil {
+			line = k + 1
+			break
+		}
+	}
+	return fmt.Errorf("%s:%d: %s", file, line, msg)
 }

@@ -110,6 +110,11 @@ type TrustpointConfig struct {
 
 	// Usage is `usage` (e.g. "ike"); the engine only keeps it.
 	Usage string
+
+	// Hash is `hash`: the digest the certificate requests are signed with;
+	// HashDefault means SHA-1 (IOS 15's requests are sha1WithRSA, which an
+	// IOS CA answers with a sha1WithRSA certificate even from an MD5 CA).
+	Hash Hash
 }
 
 // Identity is what the router tells a trustpoint about itself.
@@ -250,6 +255,7 @@ type PendingEnrollment struct {
 	TransactionID   string
 	FingerprintMD5  string // of the PKCS#10 DER, IOS groups ("B9333411 05F61100 ...")
 	FingerprintSHA1 string
+	Subject         Name      // the requested subject ("Name:" and "Serial Number:" of a pending request)
 	Sent            time.Time // when the PKCSReq was answered PENDING
 	Polls           int       // GetCertInitial sent so far
 	NextPoll        time.Time // zero when no POLL timer is armed
@@ -413,6 +419,12 @@ func (t *Trustpoint) Start() { t.start() }
 
 // Timers returns the armed timers ("RENEW Root-CA", ...), by due time.
 func (t *Trustpoint) Timers() []TimerInfo { return t.timers() }
+
+// RenewDate returns when the ID certificate is renewed (`renew date:` of
+// `show crypto pki certificates`): with auto-enroll, the RENEW or SHADOW
+// instant computed from the time the certificate was installed; false
+// without auto-enroll or ID certificate.
+func (t *Trustpoint) RenewDate() (time.Time, bool) { return t.renewDate() }
 
 // Close stops every timer (`no crypto pki trustpoint`). The trustpoint
 // must not be used after.

@@ -34,23 +34,23 @@ type testCA struct {
 	t     testing.TB
 	clock *pkitest.Clock
 
-	mu                sync.Mutex
-	cert, roll        *x509.Certificate
-	key, rollKey      *rsa.PrivateKey
-	caLife, certLife  time.Duration
-	overlap           time.Duration // 0: no automatic rollover
-	serial            int64
-	mode              int
-	pending           map[string]*scep.Request
-	approved          map[string]bool
-	issued            map[string]*x509.Certificate
-	down              bool
-	caps              []string
-	enrolls, polls    int
-	rolloverRequests  int
-	rollovers         int // CA certificates that became active after the first
-	handler           http.Handler
-	lastRecipientRoll bool
+	mu               sync.Mutex
+	cert, roll       *x509.Certificate
+	key, rollKey     *rsa.PrivateKey
+	caLife, certLife time.Duration
+	overlap          time.Duration // 0: no automatic rollover
+	serial           int64
+	mode             int
+	pending          map[string]*scep.Request
+	approved         map[string]bool
+	issued           map[string]*x509.Certificate
+	down             bool
+	caps             []string
+	enrolls, polls   int
+	rolloverRequests int
+	rollovers        int // CA certificates that became active after the first
+	handler          http.Handler
+	backdate         time.Duration // NotBefore this long before issuance (a Windows CA: 10 minutes)
 }
 
 func newTestCA(t testing.TB, clock *pkitest.Clock, caLife, certLife, overlap time.Duration) *testCA {
@@ -204,7 +204,7 @@ func (ca *testCA) issueLocked(req *scep.Request) scep.Decision {
 		return scep.Reject(scep.BadRequest)
 	}
 	now := ca.clock.Now()
-	end := now.Add(ca.certLife)
+	end := now.Add(-ca.backdate).Add(ca.certLife)
 	if end.After(parent.NotAfter) {
 		end = parent.NotAfter
 	}
@@ -214,7 +214,7 @@ func (ca *testCA) issueLocked(req *scep.Request) scep.Decision {
 	}
 	ca.serial++
 	der, err := pki.CreateCertificate(&pki.Template{SerialNumber: big.NewInt(ca.serial), Issuer: caName, Subject: subj,
-		NotBefore: now, NotAfter: end, PublicKey: req.CSR.PublicKey}, key)
+		NotBefore: now.Add(-ca.backdate), NotAfter: end, PublicKey: req.CSR.PublicKey}, key)
 	if err != nil {
 		return scep.Reject(scep.BadRequest)
 	}

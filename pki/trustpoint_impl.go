@@ -57,6 +57,23 @@ type tpState struct {
 	// nonAuthLogged: %PKI-2-NON_AUTHORITATIVE_CLOCK was said since the
 	// last Start with an authoritative clock.
 	nonAuthLogged bool
+	// idFrom is the Current-Authoritative-Time IOS computes RENEW and SHADOW
+	// from: when id was installed or became active; zero after LoadChain
+	// (the next arming takes the clock's time then, as IOS does at boot).
+	idFrom time.Time
+	// after holds keyring changes made under the lock, run by unlock (the
+	// keyring's change hook may call into the face).
+	after []func()
+}
+
+// unlock releases the lock and runs the keyring changes queued under it.
+func (t *Trustpoint) unlock() {
+	after := t.tp.after
+	t.tp.after = nil
+	t.mu.Unlock()
+	for _, f := range after {
+		f()
+	}
 }
 
 type armedTimer struct {
@@ -197,7 +214,7 @@ func (t *Trustpoint) setConfig(cfg TrustpointConfig) {
 	t.tp.cfg = cfg
 	t.tp.cfg.Revocation = slices.Clone(cfg.Revocation)
 	ev := t.armLocked()
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 }
 
@@ -317,7 +334,7 @@ func (t *Trustpoint) loadChain(certs []ChainCert) error {
 	}
 	t.mu.Lock()
 	label := t.keyLabelLocked()
-	t.mu.Unlock()
+	t.unlock()
 	var keyLabel, shadowLabel string
 	if id != nil {
 		keyLabel, _ = t.keyFor(id, label)
@@ -329,7 +346,8 @@ func (t *Trustpoint) loadChain(certs []ChainCert) error {
 	t.tp.ca, t.tp.caRoll, t.tp.id, t.tp.idRoll, t.tp.ra = ca, caRoll, id, idRoll, ra
 	t.tp.keyLabel, t.tp.shadowKeyLabel = keyLabel, shadowLabel
 	t.tp.stopped = false
-	t.mu.Unlock()
+	t.tp.idFrom = time.Time{}
+	t.unlock()
 	return nil
 }
 
@@ -337,7 +355,7 @@ func (t *Trustpoint) close() {
 	t.mu.Lock()
 	t.tp.closed = true
 	t.stopTimersLocked()
-	t.mu.Unlock()
+	t.unlock()
 }
 
 func (t *Trustpoint) cancelRequest() bool {
@@ -345,7 +363,7 @@ func (t *Trustpoint) cancelRequest() bool {
 	had := t.tp.pending != nil
 	t.tp.pending = nil
 	t.stopTimer(TimerTPPoll)
-	t.mu.Unlock()
+	t.unlock()
 	if had {
 		t.changed()
 	}
@@ -368,21 +386,21 @@ func (t *Trustpoint) deleteCert(role CertRole, serial string) error {
 		for i, c := range t.tp.ra {
 			if strings.EqualFold(SerialHex(c.SerialNumber), normSerial(serial)) {
 				t.tp.ra = slices.Delete(t.tp.ra, i, i+1)
-				t.mu.Unlock()
+				t.unlock()
 				t.changed()
 				return nil
 			}
 		}
-		t.mu.Unlock()
+		t.unlock()
 		return ErrNoCertificate
 	}
 	if p == nil || *p == nil || !strings.EqualFold(SerialHex((*p).SerialNumber), normSerial(serial)) {
-		t.mu.Unlock()
+		t.unlock()
 		return ErrNoCertificate
 	}
 	*p = nil
 	ev := t.armLocked()
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 	t.changed()
 	return nil
@@ -510,7 +528,7 @@ func (t *Trustpoint) acceptWith(ctx context.Context, tr scepTransport, o *CAOffe
 	}
 	o.Accepted = true
 	ev = append(ev, t.armLocked()...)
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 	t.changed()
 	return nil
@@ -633,7 +651,11 @@ func makeCSR(cfg TrustpointConfig, subject Name, key *Key, challenge string) ([]
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.CertificateRequest{RawSubject: raw}
+	h := cfg.Hash
+	if h == HashDefault {
+		h = SHA1
+	}
+	tmpl := &x509.CertificateRequest{RawSubject: raw, SignatureAlgorithm: h.SignatureAlgorithm()}
 	if cfg.SubjectAltName != "" {
 		tmpl.DNSNames = []string{cfg.SubjectAltName}
 	}
@@ -681,21 +703,21 @@ func (t *Trustpoint) enroll(ctx context.Context, opts EnrollOptions) (EnrollOutc
 	}
 	t.mu.Lock()
 	if t.tp.ca == nil {
-		t.mu.Unlock()
+		t.unlock()
 		return EnrollOutcome{}, ErrNotAuthenticated
 	}
 	if t.tp.busy || t.tp.pending != nil {
-		t.mu.Unlock()
+		t.unlock()
 		return EnrollOutcome{}, ErrEnrollInProgress
 	}
 	t.tp.busy = true
 	t.tp.answers = opts
 	ca, id, idLabel := t.tp.ca, t.tp.id, t.tp.keyLabel
-	t.mu.Unlock()
+	t.unlock()
 	release := func() {
 		t.mu.Lock()
 		t.tp.busy = false
-		t.mu.Unlock()
+		t.unlock()
 	}
 
 	tr, err := t.transport(cfg)
@@ -761,11 +783,11 @@ func (t *Trustpoint) enroll(ctx context.Context, opts EnrollOptions) (EnrollOutc
 	req := &pendingReq{enr: enr, interval: cfg.retryPeriod(),
 		info: PendingEnrollment{Kind: RequestEnroll, TransactionID: enr.TransactionID,
 			FingerprintMD5: out.FingerprintMD5, FingerprintSHA1: out.FingerprintSHA1,
-			Sent: now, KeyLabel: key.Label}}
+			Subject: out.Subject, Sent: now, KeyLabel: key.Label}}
 	t.mu.Lock()
 	t.tp.busy = false
 	step, saved := t.decideLocked(&ev, req, dec, now, false)
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 	t.changed()
 	_ = saved
@@ -815,7 +837,8 @@ func (t *Trustpoint) decideLocked(ev *eventList, req *pendingReq, dec scep.Decis
 	t.tp.pending = nil
 	t.stopTimer(TimerTPPoll)
 	if req.info.KeyLabel != "" && req.info.KeyLabel != t.tp.keyLabel && req.info.Kind != RequestEnroll {
-		t.deps.Keys.Delete(req.info.KeyLabel) // a regenerated key nobody will use
+		label := req.info.KeyLabel // a regenerated key nobody will use
+		t.tp.after = append(t.tp.after, func() { t.deps.Keys.Delete(label) })
 		if t.tp.shadowKeyLabel == req.info.KeyLabel {
 			t.tp.shadowKeyLabel = ""
 		}
@@ -839,6 +862,10 @@ func (t *Trustpoint) installGrantedLocked(ev *eventList, req *pendingReq, cert *
 	if pub, ok := cert.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(csr.PublicKey) {
 		return ErrKeyMismatch
 	}
+	if req.info.Kind == RequestShadow && t.tp.caRoll == nil && t.tp.ca != nil && VerifySignature(cert, t.tp.ca) == nil {
+		// granted after the rollover CA became active: it is the ID certificate now
+		req.info.Kind = RequestRenew
+	}
 	if req.info.Kind == RequestShadow {
 		if t.tp.caRoll == nil || VerifySignature(cert, t.tp.caRoll) != nil {
 			return ErrNotChained
@@ -856,15 +883,20 @@ func (t *Trustpoint) installGrantedLocked(ev *eventList, req *pendingReq, cert *
 	active := t.keyLabelLocked()
 	if label != active && label != "" {
 		// a regenerated (shadow) key pair replaces the active one
-		if err := t.deps.Keys.Rename(label, active); err != nil {
-			return err
+		if _, ok := t.deps.Keys.Get(label); !ok {
+			return fmt.Errorf("pki: key pair %q is missing", label)
 		}
+		t.tp.after = append(t.tp.after, func() { t.deps.Keys.Rename(label, active) })
 		if t.tp.shadowKeyLabel == label {
 			t.tp.shadowKeyLabel = ""
 		}
 	}
 	t.tp.id = cert
+	t.tp.idFrom = now
 	t.tp.keyLabel = active
+	if r := t.tp.retry; r != nil && r.kind == TimerTPRenew {
+		t.tp.retry = nil
+	}
 	ev.log(now, "%PKI-6-CERTRET: Certificate received from Certificate Authority")
 	ev.log(now, certInstallText("%PKI-6-CERT_INSTALL", "An ID certificate has been installed under", t.name, cert))
 	return nil
@@ -931,8 +963,8 @@ func (t *Trustpoint) enrollSelfSigned(opts EnrollOptions) (EnrollOutcome, error)
 	}
 	var ev eventList
 	t.mu.Lock()
-	t.tp.id, t.tp.ca, t.tp.keyLabel = cert, nil, key.Label
-	t.mu.Unlock()
+	t.tp.id, t.tp.ca, t.tp.keyLabel, t.tp.idFrom = cert, nil, key.Label, now
+	t.unlock()
 	ev.log(now, `%PKI-4-NOAUTOSAVE: Configuration was modified.  Issue "write memory" to save new certificate`)
 	t.deliver(ev)
 	t.changed()
@@ -949,7 +981,7 @@ func (t *Trustpoint) importCert(data []byte) (*x509.Certificate, error) {
 	t.mu.Lock()
 	ca := t.tp.ca
 	label := t.keyLabelLocked()
-	t.mu.Unlock()
+	t.unlock()
 	if ca == nil {
 		return nil, ErrNotAuthenticated
 	}
@@ -966,11 +998,11 @@ func (t *Trustpoint) importCert(data []byte) (*x509.Certificate, error) {
 	now := t.deps.Clock.Now()
 	var ev eventList
 	t.mu.Lock()
-	t.tp.id, t.tp.keyLabel, t.tp.stopped = c, label, false
+	t.tp.id, t.tp.keyLabel, t.tp.stopped, t.tp.idFrom = c, label, false, now
 	ev.log(now, certInstallText("%PKI-6-CERT_INSTALL", "An ID certificate has been installed under", t.name, c))
 	ev.log(now, `%PKI-4-NOAUTOSAVE: Configuration was modified.  Issue "write memory" to save new certificate`)
 	t.armLockedInto(&ev)
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 	t.changed()
 	return c, nil
@@ -979,7 +1011,7 @@ func (t *Trustpoint) importCert(data []byte) (*x509.Certificate, error) {
 func (t *Trustpoint) exportPEM() (ca, id []byte, err error) {
 	t.mu.Lock()
 	c, i := t.tp.ca, t.tp.id
-	t.mu.Unlock()
+	t.unlock()
 	if c == nil {
 		return nil, nil, ErrNotAuthenticated
 	}

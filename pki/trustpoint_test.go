@@ -2,6 +2,7 @@ package pki_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,11 +17,11 @@ import (
 	"github.com/iosemu/iosemu/pki/pkitest"
 )
 
-const day = 24 * time.Hour
+const tpDay = 24 * time.Hour
 
 var (
-	cet       = time.FixedZone("CET", 3600)
-	seedStart = time.Date(2015, 10, 9, 13, 14, 16, 0, cet)
+	tpCET   = time.FixedZone("CET", 3600)
+	tpStart = time.Date(2015, 10, 9, 13, 14, 16, 0, tpCET)
 )
 
 // seedConfig is the seeds' spoke trustpoint Root-CA.
@@ -39,7 +40,7 @@ func seedConfig() pki.TrustpointConfig {
 	}
 }
 
-type rig struct {
+type tpRig struct {
 	t     *testing.T
 	clock *pkitest.Clock
 	ca    *testCA
@@ -51,15 +52,15 @@ type rig struct {
 	saves  int
 }
 
-func newRig(t *testing.T, cfg pki.TrustpointConfig, caLife, certLife, overlap time.Duration) *rig {
+func newTPRig(t *testing.T, cfg pki.TrustpointConfig, caLife, certLife, overlap time.Duration) *tpRig {
 	t.Helper()
-	r := &rig{t: t, clock: pkitest.NewClock(seedStart), keys: pki.NewKeyring()}
+	r := &tpRig{t: t, clock: pkitest.NewClock(tpStart), keys: pki.NewKeyring()}
 	r.ca = newTestCA(t, r.clock, caLife, certLife, overlap)
 	r.tp = r.newTrustpoint(cfg, r.keys, r.ca)
 	return r
 }
 
-func (r *rig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer interface {
+func (r *tpRig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer interface {
 	Do(*http.Request) (*http.Response, error)
 }) *pki.Trustpoint {
 	tp, err := pki.NewTrustpoint("Root-CA", cfg, pki.TrustpointDeps{
@@ -86,7 +87,7 @@ func (r *rig) newTrustpoint(cfg pki.TrustpointConfig, keys *pki.Keyring, doer in
 }
 
 // logged returns the times of the log events starting with prefix.
-func (r *rig) logged(prefix string) []time.Time {
+func (r *tpRig) logged(prefix string) []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []time.Time
@@ -98,7 +99,7 @@ func (r *rig) logged(prefix string) []time.Time {
 	return out
 }
 
-func (r *rig) eventTexts(prefix string) []string {
+func (r *tpRig) eventTexts(prefix string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
@@ -111,7 +112,7 @@ func (r *rig) eventTexts(prefix string) []string {
 }
 
 // enrol authenticates (accepting the offer) and enrols.
-func (r *rig) enrol() pki.EnrollOutcome {
+func (r *tpRig) enrol() pki.EnrollOutcome {
 	r.t.Helper()
 	ctx := context.Background()
 	offer, err := r.tp.Authenticate(ctx)
@@ -130,7 +131,7 @@ func (r *rig) enrol() pki.EnrollOutcome {
 	return out
 }
 
-func (r *rig) timer(kind string) (time.Time, bool) {
+func (r *tpRig) timer(kind string) (time.Time, bool) {
 	for _, ti := range r.tp.Timers() {
 		if ti.Name == kind+" Root-CA" {
 			return ti.Due, true
@@ -141,7 +142,7 @@ func (r *rig) timer(kind string) (time.Time, bool) {
 
 // step moves the clock to the next armed timer (firing every timer due
 // then) and returns false when none is due before end.
-func (r *rig) step(end time.Time) bool {
+func (r *tpRig) step(end time.Time) bool {
 	p := r.clock.Pending()
 	if len(p) == 0 || p[0].Due.After(end) {
 		r.clock.Set(end)
@@ -153,7 +154,7 @@ func (r *rig) step(end time.Time) bool {
 
 // checkValid fails unless the trustpoint holds an unexpired ID certificate
 // chained to an unexpired CA certificate.
-func (r *rig) checkValid() {
+func (r *tpRig) checkValid() {
 	r.t.Helper()
 	now := r.clock.Now()
 	s := r.tp.State()
@@ -199,35 +200,35 @@ func near(a, b time.Time) bool { d := a.Sub(b); return d > -time.Second && d < t
 func days(ts []time.Time) []string {
 	var out []string
 	for _, t := range ts {
-		out = append(out, fmt.Sprintf("%.2f", t.Sub(seedStart).Hours()/24))
+		out = append(out, fmt.Sprintf("%.2f", t.Sub(tpStart).Hours()/24))
 	}
 	return out
 }
 
 // The seeds: enrolled at the CA's creation (2015-10-09 13:14:16 CET), a
-// 730-day CA with auto-rollover 90, 365-day certificates, auto-enroll 80.
+// 730-tpDay CA with auto-rollover 90, 365-tpDay certificates, auto-enroll 80.
 // Four years later the spoke has renewed, shadowed and switched twice, and
 // at every instant held a valid ID certificate chained to a valid CA.
 func TestTrustpointSeedTimeline(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	out := r.enrol()
 	if out.Step != pki.EnrollGranted || out.Cert == nil {
 		t.Fatalf("enroll: %v", out.Step)
 	}
-	if got, want := out.Cert.NotAfter.In(cet).Format("Jan 2 2006"), "Oct 8 2016"; got != want {
+	if got, want := out.Cert.NotAfter.In(tpCET).Format("Jan 2 2006"), "Oct 8 2016"; got != want {
 		t.Fatalf("ID certificate ends %s, want %s", got, want)
 	}
 	// `show crypto pki timers` at 13:19:58.946: 291d23:54:17.054 RENEW Root-CA.
-	r.clock.Set(time.Date(2015, 10, 9, 13, 19, 58, 946e6, cet))
+	r.clock.Set(time.Date(2015, 10, 9, 13, 19, 58, 946e6, tpCET))
 	due, ok := r.timer(pki.TimerTPRenew)
 	if !ok {
 		t.Fatalf("no RENEW timer: %v", r.tp.Timers())
 	}
-	if got, want := due.Sub(r.clock.Now()), 291*day+23*time.Hour+54*time.Minute+17*time.Second+54*time.Millisecond; got != want {
+	if got, want := due.Sub(r.clock.Now()), 291*tpDay+23*time.Hour+54*time.Minute+17*time.Second+54*time.Millisecond; got != want {
 		t.Fatalf("RENEW in %v, want %v", got, want)
 	}
 
-	end := seedStart.Add(1461 * day)
+	end := tpStart.Add(1461 * tpDay)
 	steps := 0
 	for r.step(end) {
 		steps++
@@ -244,13 +245,15 @@ func TestTrustpointSeedTimeline(t *testing.T) {
 			t.Fatalf("%s at days %v, want %v", what, days(got), wantDays)
 		}
 		for i, d := range wantDays {
-			if !near(got[i], seedStart.Add(time.Duration(d*float64(day)))) {
+			if !near(got[i], tpStart.Add(time.Duration(d*float64(tpDay)))) {
 				t.Fatalf("%s at days %v, want %v", what, days(got), wantDays)
 			}
 		}
 	}
-	check("RENEW", renewals, 292, 584, 992.8, 1284.8)
-	check("SHADOW", shadows, 700.8, 1424.96)
+	// After the switch at tpDay 730 RENEW counts from then: 730 + 80 % of
+	// the 335.8 days left of the shadow certificate (700.8 .. 1065.8).
+	check("RENEW", renewals, 292, 584, 998.64, 1290.64)
+	check("SHADOW", shadows, 700.8, 1426.128)
 	check("rollover", actives, 730, 1460)
 	if _, _, _, rolls := r.ca.counts(); rolls != 2 {
 		t.Fatalf("the CA rolled over %d times, want 2", rolls)
@@ -266,7 +269,7 @@ func TestTrustpointSeedTimeline(t *testing.T) {
 
 // RENEW's request, the installed certificate and the messages IOS prints.
 func TestTrustpointEnrollSubjectAndMessages(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	out := r.enrol()
 	if got, want := out.Cert.Subject.String(), ""; got == want {
 		t.Fatal("empty subject")
@@ -319,7 +322,7 @@ func TestTrustpointEnrollSubjectAndMessages(t *testing.T) {
 // grant none: POLL at 1, 2, 4 … minutes; granted at the next poll after the
 // grant.
 func TestTrustpointPollBackoff(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	r.ca.setMode(grantNone)
 	out := r.enrol()
 	if out.Step != pki.EnrollPending {
@@ -370,15 +373,31 @@ func TestTrustpointPollBackoff(t *testing.T) {
 	}
 }
 
+// The wait keeps doubling: 30 days of PENDING take 15 polls (1 + 2 + …
+// + 2^14 minutes = 22.75 days; the 16th is due at 45.5 days).
+func TestTrustpointPollDoublesForDays(t *testing.T) {
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
+	r.ca.setMode(grantNone)
+	r.enrol()
+	r.clock.Advance(30 * tpDay)
+	if _, polls, _, _ := r.ca.counts(); polls != 15 {
+		t.Fatalf("%d polls in 30 days, want 15", polls)
+	}
+	due, ok := r.timer(pki.TimerTPPoll)
+	if !ok || due.Sub(tpStart) != (1<<16-1)*time.Minute {
+		t.Fatalf("next poll %v %v", due.Sub(tpStart), ok)
+	}
+}
+
 // The retry count bounds the polls.
 func TestTrustpointPollRetryCount(t *testing.T) {
 	cfg := seedConfig()
 	cfg.RetryCount = 3
 	cfg.RetryPeriod = 2 * time.Minute
-	r := newRig(t, cfg, 730*day, 365*day, 90*day)
+	r := newTPRig(t, cfg, 730*tpDay, 365*tpDay, 90*tpDay)
 	r.ca.setMode(grantNone)
 	r.enrol()
-	r.clock.Advance(day)
+	r.clock.Advance(tpDay)
 	if _, polls, _, _ := r.ca.counts(); polls != 3 {
 		t.Fatalf("%d polls, want 3", polls)
 	}
@@ -390,7 +409,7 @@ func TestTrustpointPollRetryCount(t *testing.T) {
 // A CA that is down at RENEW: CONNECT RETRY every retry period, then the
 // renewal goes through when the CA is back.
 func TestTrustpointCADownAtRenew(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	r.enrol()
 	first := r.tp.State().ID
 	due, _ := r.timer(pki.TimerTPRenew)
@@ -425,14 +444,14 @@ func TestTrustpointCADownAtRenew(t *testing.T) {
 		t.Fatal("CONNECT RETRY still armed")
 	}
 	next, ok := r.timer(pki.TimerTPRenew)
-	if !ok || !near(next, s.ID.NotBefore.Add(292*day)) {
+	if !ok || !near(next, s.ID.NotBefore.Add(292*tpDay)) {
 		t.Fatalf("RENEW %v %v", next, ok)
 	}
 }
 
 // A rejected renewal stops the RENEW timer.
 func TestTrustpointRejectStops(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	r.enrol()
 	due, _ := r.timer(pki.TimerTPRenew)
 	r.ca.setMode(grantReject)
@@ -458,7 +477,7 @@ func TestTrustpointRejectStops(t *testing.T) {
 
 // No PKI timer with a non-authoritative clock; Start arms them once it is.
 func TestTrustpointNonAuthoritativeClock(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	r.clock.SetAuthoritative(false)
 	r.enrol()
 	r.tp.Start()
@@ -476,7 +495,7 @@ func TestTrustpointNonAuthoritativeClock(t *testing.T) {
 }
 
 func TestTrustpointAuthenticate(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	ctx := context.Background()
 	ca, _ := r.ca.CA()
 	offer, err := r.tp.Authenticate(ctx)
@@ -513,10 +532,10 @@ func TestTrustpointAuthenticate(t *testing.T) {
 // The chain saved in running-config and the keys in private-config bring
 // the trustpoint back with the same timers, mid-shadow included.
 func TestTrustpointLoadChain(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	r.enrol()
-	for r.clock.Now().Before(seedStart.Add(710 * day)) {
-		r.step(seedStart.Add(710 * day))
+	for r.clock.Now().Before(tpStart.Add(710 * tpDay)) {
+		r.step(tpStart.Add(710 * tpDay))
 	}
 	ch := r.tp.Chain()
 	var roles []pki.CertRole
@@ -548,7 +567,7 @@ func TestTrustpointLoadChain(t *testing.T) {
 		t.Fatalf("timers %v, want %v", got, want)
 	}
 	r.tp = tp
-	for r.step(seedStart.Add(1000 * day)) {
+	for r.step(tpStart.Add(1000 * tpDay)) {
 		r.checkValid()
 	}
 	if len(r.logged("%PKI-6-CERT_ROLLOVER_ACTIVE")) != 1 {
@@ -561,13 +580,13 @@ func TestTrustpointLoadChain(t *testing.T) {
 // The spoke retries GetNextCACert with a growing wait and gets its shadow
 // certificate once the rollover CA exists.
 func TestTrustpointShadowBeforeCARollover(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 10*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 10*tpDay)
 	r.enrol()
-	for r.step(seedStart.Add(1000 * day)) {
+	for r.step(tpStart.Add(1000 * tpDay)) {
 		r.checkValid()
 	}
 	shadows := r.logged("%PKI-6-CERT_SHADOW_INSTALL")
-	if len(shadows) != 1 || shadows[0].Before(seedStart.Add(720*day)) || shadows[0].After(seedStart.Add(721*day)) {
+	if len(shadows) != 1 || shadows[0].Before(tpStart.Add(720*tpDay)) || shadows[0].After(tpStart.Add(721*tpDay)) {
 		t.Fatalf("shadow installed at days %v", days(shadows))
 	}
 	if n := len(r.logged("%PKI-6-CERT_ROLLOVER_ACTIVE")); n != 1 {
@@ -580,7 +599,7 @@ func TestTrustpointShadowBeforeCARollover(t *testing.T) {
 func TestTrustpointRegenerate(t *testing.T) {
 	cfg := seedConfig()
 	cfg.Regenerate = true
-	r := newRig(t, cfg, 730*day, 365*day, 90*day)
+	r := newTPRig(t, cfg, 730*tpDay, 365*tpDay, 90*tpDay)
 	r.enrol()
 	old, _ := r.keys.Get("spoke-1-RSA")
 	due, _ := r.timer(pki.TimerTPRenew)
@@ -600,7 +619,7 @@ func TestTrustpointRegenerate(t *testing.T) {
 // enrollment terminal: the request for the face to print, the certificate
 // pasted back.
 func TestTrustpointTerminal(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	ca, _ := r.ca.CA()
 	cfg := seedConfig()
 	cfg.Enrollment = pki.EnrollmentTerminal
@@ -637,7 +656,7 @@ func TestTrustpointTerminal(t *testing.T) {
 // Over real HTTP on a loopback port: the URL of the seeds' form gets
 // /cgi-bin/pkiclient.exe.
 func TestTrustpointOverHTTP(t *testing.T) {
-	r := newRig(t, seedConfig(), 730*day, 365*day, 90*day)
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
 	var paths []string
 	var mu sync.Mutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -656,5 +675,114 @@ func TestTrustpointOverHTTP(t *testing.T) {
 	want := []string{"/cgi-bin/pkiclient.exe?operation=GetCACert", "/cgi-bin/pkiclient.exe?operation=GetCACaps", "/cgi-bin/pkiclient.exe?operation=PKIOperation"}
 	if !slices.Equal(paths, want) {
 		t.Fatalf("requests %q, want %q", paths, want)
+	}
+}
+
+// RENEW counts from the time the certificate was installed: a certificate
+// backdated 10 minutes renews 2 minutes after start + 80 % (the capture's
+// "start date: 09:17:52 ... renew date: 09:19:52 UTC Apr 10 2023").
+func TestTrustpointRenewFromInstallTime(t *testing.T) {
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
+	r.ca.backdate = 10 * time.Minute
+	out := r.enrol()
+	due, ok := r.timer(pki.TimerTPRenew)
+	rd, ok2 := r.tp.RenewDate()
+	if !ok || !ok2 || !due.Equal(rd) {
+		t.Fatalf("RENEW %v %v, renew date %v %v", due, ok, rd, ok2)
+	}
+	if got, want := due.Sub(out.Cert.NotBefore), 292*tpDay+2*time.Minute; got != want {
+		t.Fatalf("renew %v after start, want %v", got, want)
+	}
+	// A pending request granted an hour later: RENEW from the grant.
+	r2 := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
+	r2.ca.setMode(grantNone)
+	r2.enrol()
+	r2.clock.Advance(50 * time.Minute)
+	r2.ca.approveAll()
+	r2.clock.Advance(20 * time.Minute) // the poll at 63 minutes installs it
+	id := r2.tp.State().ID
+	if id == nil {
+		t.Fatal("not granted")
+	}
+	due, _ = r2.timer(pki.TimerTPRenew)
+	if want := tpStart.Add(63 * time.Minute); !due.Equal(want.Add(time.Duration(int64(id.NotAfter.Sub(want)) / 100 * 80))) {
+		t.Fatalf("RENEW %v", due)
+	}
+}
+
+// A shadow request still pending when the CA certificate expires: the
+// rollover CA becomes active at its time, and the certificate granted
+// later is installed as the ID certificate.
+func TestTrustpointShadowPendingAtExpiry(t *testing.T) {
+	r := newTPRig(t, seedConfig(), 730*tpDay, 365*tpDay, 90*tpDay)
+	r.enrol()
+	for r.step(tpStart.Add(700 * tpDay)) {
+	}
+	r.ca.setMode(grantNone)
+	for r.step(tpStart.Add(729 * tpDay)) {
+	}
+	if s := r.tp.State(); s.Pending == nil || s.Pending.Kind != pki.RequestShadow || s.CARollover == nil {
+		t.Fatalf("no pending shadow request: %+v", s)
+	}
+	r.clock.Set(tpStart.Add(730 * tpDay))
+	caRoll, _, _ := r.ca.Rollover()
+	_ = caRoll
+	s := r.tp.State()
+	if s.CARollover != nil || s.CA.NotBefore.Before(tpStart.Add(729*tpDay)) {
+		t.Fatalf("rollover CA not active at the expiry: %+v", s)
+	}
+	r.ca.approveAll()
+	due, ok := r.timer(pki.TimerTPPoll)
+	if !ok {
+		t.Fatalf("timers %v", r.tp.Timers())
+	}
+	r.clock.Set(due)
+	s = r.tp.State()
+	if s.Pending != nil || s.ID == nil || pki.VerifySignature(s.ID, s.CA) != nil || s.ID.NotAfter.Before(tpStart.Add(1000*tpDay)) {
+		t.Fatalf("shadow certificate not installed as the ID: %+v", s)
+	}
+	if _, ok := r.timer(pki.TimerTPRenew); !ok {
+		t.Fatalf("timers %v", r.tp.Timers())
+	}
+}
+
+// The dialog's answers (serial number, IP address) are kept by renewals,
+// after a reload too: they are read back from the certificate renewed.
+func TestTrustpointRenewKeepsAnswers(t *testing.T) {
+	cfg := seedConfig()
+	cfg.SerialNumber = pki.IncludeAsk
+	cfg.IPAddress = pki.IncludeAsk
+	r := newTPRig(t, cfg, 730*tpDay, 365*tpDay, 90*tpDay)
+	ctx := context.Background()
+	o, err := r.tp.Authenticate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.tp.Accept(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.tp.Enroll(ctx, pki.EnrollOptions{SerialNumber: true, IPAddr: "10.1.1.5"})
+	if err != nil || out.Step != pki.EnrollGranted || out.SerialNumber != "67109104" || out.IPAddr != "10.1.1.5" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	want := pki.NameString(out.Cert.RawSubject)
+	if !sameDN(want, "serialNumber=67109104+ipaddress=10.1.1.5+hostname=spoke-1.cisco.com,cn=spoke-1.cisco.com,ou=CVO") {
+		t.Fatalf("subject %q", want)
+	}
+	if csr, err := x509.ParseCertificateRequest(out.CSR); err != nil || csr.SignatureAlgorithm != x509.SHA1WithRSA {
+		t.Errorf("request signed with %v (%v), want SHA1-RSA", csr.SignatureAlgorithm, err)
+	}
+	ch := r.tp.Chain()
+	r.tp.Close()
+	r.tp = r.newTrustpoint(cfg, r.keys, r.ca)
+	if err := r.tp.LoadChain(ch); err != nil {
+		t.Fatal(err)
+	}
+	r.tp.Start()
+	due, _ := r.timer(pki.TimerTPRenew)
+	r.clock.Set(due)
+	id := r.tp.State().ID
+	if id.Equal(out.Cert) || pki.NameString(id.RawSubject) != want {
+		t.Fatalf("renewed subject %q, want %q", pki.NameString(id.RawSubject), want)
 	}
 }

@@ -32,8 +32,34 @@ const maxShadowBackoff = 24 * time.Hour
 const caShadowPercent = 90
 
 func lifePoint(c *x509.Certificate, pct int) time.Time {
-	life := c.NotAfter.Sub(c.NotBefore)
-	return c.NotBefore.Add(time.Duration(int64(life) / 100 * int64(pct)))
+	return percentOf(c.NotBefore, c.NotAfter, pct)
+}
+
+// percentOf is from + pct % of (to - from).
+func percentOf(from, to time.Time, pct int) time.Time {
+	life := to.Sub(from)
+	return from.Add(time.Duration(int64(life) / 100 * int64(pct)))
+}
+
+// renewDueLocked is when RENEW (or SHADOW, for an ID certificate that ends
+// with the CA's) fires: IOS computes it from the Current-Authoritative-Time
+// at which the certificate was installed, T + pct × (end − T). The capture
+// of a certificate backdated 10 minutes by its CA shows the renew date 2
+// minutes after start + 80 %: exactly this.
+func (t *Trustpoint) renewDueLocked() time.Time {
+	id := t.tp.id
+	from := t.tp.idFrom
+	if from.IsZero() {
+		from = t.deps.Clock.Now()
+		t.tp.idFrom = from
+	}
+	if from.Before(id.NotBefore) {
+		from = id.NotBefore
+	}
+	if from.After(id.NotAfter) {
+		return id.NotAfter
+	}
+	return percentOf(from, id.NotAfter, t.tp.cfg.percent())
 }
 
 // endsWithCA: the ID certificate expires with (or after) the CA
@@ -107,17 +133,17 @@ func (t *Trustpoint) armLockedInto(ev *eventList) {
 	renewBusy := pendKind == RequestEnroll || pendKind == RequestRenew || retryKind == TimerTPRenew
 	shadowBusy := pendKind == RequestShadow || retryKind == TimerTPShadow
 	if auto && !endsWithCA(id, ca) && !renewBusy {
-		t.armTimer(TimerTPRenew, lifePoint(id, cfg.percent()))
-	}
-	if shadowBusy {
-		return
+		t.armTimer(TimerTPRenew, t.renewDueLocked())
 	}
 	switch {
-	case auto && endsWithCA(id, ca) && t.tp.idRoll == nil && pendKind < 0:
-		t.armTimer(TimerTPShadow, lifePoint(id, cfg.percent()))
+	case auto && endsWithCA(id, ca) && t.tp.idRoll == nil && pendKind < 0 && !shadowBusy:
+		t.armTimer(TimerTPShadow, t.renewDueLocked())
 	case t.tp.caRoll != nil:
 		t.armTimer(TimerTPShadow, ca.NotAfter) // the rollover certificates become active
-	case hasCap(t.tp.caps, "GetNextCACert"):
+	case shadowBusy:
+	case t.tp.caps == nil || hasCap(t.tp.caps, "GetNextCACert"):
+		// without caps (after a reload) IOS's own CA is assumed: it always
+		// offers GetNextCACert
 		t.armTimer(TimerTPShadow, lifePoint(ca, caShadowPercent))
 	}
 }
@@ -135,7 +161,7 @@ func (t *Trustpoint) start() {
 		t.tp.nonAuthLogged = false
 		t.armLockedInto(&ev)
 	}
-	t.mu.Unlock()
+	t.unlock()
 	t.deliver(ev)
 }
 
@@ -171,13 +197,13 @@ func (t *Trustpoint) fire(kind string, seq uint64) {
 	t.mu.Lock()
 	a := t.tp.armed[kind]
 	if a == nil || a.seq != seq || t.tp.closed {
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	delete(t.tp.armed, kind)
 	if t.tp.busy { // a manual request is in flight: look again later
 		t.armTimer(kind, t.deps.Clock.Now().Add(t.tp.cfg.retryPeriod()))
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	t.tp.busy = true
@@ -185,7 +211,7 @@ func (t *Trustpoint) fire(kind string, seq uint64) {
 	if kind == TimerTPConnectRetry && t.tp.retry != nil {
 		op = t.tp.retry.kind
 	}
-	t.mu.Unlock()
+	t.unlock()
 	switch op {
 	case TimerTPRenew:
 		t.doRenew()
@@ -198,7 +224,7 @@ func (t *Trustpoint) fire(kind string, seq uint64) {
 		t.tp.busy = false
 		t.tp.retry = nil
 		t.armLockedInto(new(eventList))
-		t.mu.Unlock()
+		t.unlock()
 	}
 }
 
@@ -281,7 +307,7 @@ func (t *Trustpoint) newRequest(kind RequestKind, cfg TrustpointConfig, answers 
 			key = k
 		}
 	}
-	subj, err := buildSubject(cfg, t.deps.Identity(), answers)
+	subj, err := buildSubject(cfg, t.deps.Identity(), answersFrom(id, answers))
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +320,20 @@ func (t *Trustpoint) newRequest(kind RequestKind, cfg TrustpointConfig, answers 
 	return &pendingReq{enr: enr, interval: cfg.retryPeriod(), info: PendingEnrollment{
 		Kind: kind, TransactionID: enr.TransactionID,
 		FingerprintMD5: FingerprintMD5(csr), FingerprintSHA1: FingerprintSHA1(csr),
-		Sent: now, KeyLabel: key.Label}}, nil
+		Subject: subj.Subject, Sent: now, KeyLabel: key.Label}}, nil
+}
+
+// answersFrom answers the dialog's questions for a renewal the way the
+// certificate being renewed was answered (they may have been typed before
+// a reload): serialNumber= and ipaddress= as it has them.
+func answersFrom(id *x509.Certificate, last EnrollOptions) EnrollOptions {
+	n, err := ParseName(id.RawSubject)
+	if err != nil {
+		return last
+	}
+	_, last.SerialNumber = n.Find(OIDSerialNumber)
+	last.IPAddr, _ = n.Find(OIDUnstructuredAddress)
+	return last
 }
 
 // doRenew is the RENEW timer: a new ID certificate from the CA, the request
@@ -308,7 +347,7 @@ func (t *Trustpoint) doRenew() {
 	if r := t.tp.retry; r != nil && r.kind == TimerTPRenew {
 		req = r.req
 	}
-	t.mu.Unlock()
+	t.unlock()
 	now := t.deps.Clock.Now()
 	if idLabel == "" {
 		idLabel = t.keyLabel()
@@ -318,7 +357,7 @@ func (t *Trustpoint) doRenew() {
 		t.tp.busy = false
 		t.retryLocked(&ev, TimerTPRenew, req, err, now)
 		t.armLockedInto(&ev)
-		t.mu.Unlock()
+		t.unlock()
 		t.finish(ev, false, false, false)
 	}
 	if ca == nil || id == nil {
@@ -326,7 +365,7 @@ func (t *Trustpoint) doRenew() {
 		t.tp.busy = false
 		t.tp.retry = nil
 		t.armLockedInto(&ev)
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	tr, err := t.transport(cfg)
@@ -357,7 +396,7 @@ func (t *Trustpoint) doRenew() {
 	t.tp.retry = nil
 	req.info.Sent = now
 	_, save := t.decideLocked(&ev, req, dec, now, true)
-	t.mu.Unlock()
+	t.unlock()
 	t.finish(ev, save, false, true)
 }
 
@@ -379,11 +418,11 @@ func (t *Trustpoint) doShadow() {
 		t.activateLocked(&ev, now)
 		t.tp.busy = false
 		t.armLockedInto(&ev)
-		t.mu.Unlock()
+		t.unlock()
 		t.finish(ev, true, false, true)
 		return
 	}
-	t.mu.Unlock()
+	t.unlock()
 	if idLabel == "" {
 		idLabel = t.keyLabel()
 	}
@@ -392,14 +431,14 @@ func (t *Trustpoint) doShadow() {
 		t.tp.busy = false
 		t.retryLocked(&ev, TimerTPShadow, req, err, now)
 		t.armLockedInto(&ev)
-		t.mu.Unlock()
+		t.unlock()
 		t.finish(ev, false, false, false)
 	}
 	if ca == nil {
 		t.mu.Lock()
 		t.tp.busy = false
 		t.tp.retry = nil
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	tr, err := t.transport(cfg)
@@ -426,18 +465,18 @@ func (t *Trustpoint) doShadow() {
 		gotCA = true
 		t.mu.Lock()
 		t.tp.caRoll = caRoll
-		t.mu.Unlock()
+		t.unlock()
 	}
 	wantID := cfg.AutoEnroll && id != nil && idRoll == nil && endsWithCA(id, ca)
 	t.mu.Lock()
 	wantID = wantID && !t.tp.stopped
-	t.mu.Unlock()
+	t.unlock()
 	if !wantID {
 		t.mu.Lock()
 		t.tp.busy = false
 		t.tp.retry = nil
 		t.armLockedInto(&ev)
-		t.mu.Unlock()
+		t.unlock()
 		t.finish(ev, gotCA, true, gotCA)
 		return
 	}
@@ -463,7 +502,7 @@ func (t *Trustpoint) doShadow() {
 	t.tp.retry = nil
 	req.info.Sent = now
 	_, save := t.decideLocked(&ev, req, dec, now, true)
-	t.mu.Unlock()
+	t.unlock()
 	t.finish(ev, save || gotCA, true, true)
 }
 
@@ -493,11 +532,10 @@ func (t *Trustpoint) activateLocked(ev *eventList, now time.Time) {
 	}
 	active := t.keyLabelLocked()
 	if l := t.tp.shadowKeyLabel; l != "" && l != active {
-		if err := t.deps.Keys.Rename(l, active); err != nil {
-			ev.debug(now, "CRYPTO_PKI: "+err.Error())
-		}
+		t.tp.after = append(t.tp.after, func() { t.deps.Keys.Rename(l, active) })
 	}
 	t.tp.id = t.tp.idRoll
+	t.tp.idFrom = now
 	t.tp.idRoll = nil
 	t.tp.keyLabel = active
 	t.tp.shadowKeyLabel = ""
@@ -516,11 +554,11 @@ func (t *Trustpoint) doPoll() {
 	t.mu.Lock()
 	p := t.tp.pending
 	cfg := t.tp.cfg
-	t.mu.Unlock()
+	t.unlock()
 	if p == nil {
 		t.mu.Lock()
 		t.tp.busy = false
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	tr, err := t.transport(cfg)
@@ -534,13 +572,13 @@ func (t *Trustpoint) doPoll() {
 	t.mu.Lock()
 	t.tp.busy = false
 	if t.tp.pending != p { // cancelled meanwhile
-		t.mu.Unlock()
+		t.unlock()
 		return
 	}
 	p.info.Polls++
 	if err == nil && dec.Status != scep.Pending {
 		_, save := t.decideLocked(&ev, p, dec, now, true)
-		t.mu.Unlock()
+		t.unlock()
 		t.finish(ev, save, p.info.Kind == RequestShadow, true)
 		return
 	}
@@ -552,7 +590,7 @@ func (t *Trustpoint) doPoll() {
 	} else {
 		ev.debug(now, "CRYPTO_PKI: status = 102: certificate request pending")
 	}
-	if p.interval < 1<<40 {
+	if p.interval < 366*24*time.Hour { // no overflow; the CA's expiry ends polling long before
 		p.interval *= 2
 	}
 	p.info.NextPoll = now.Add(p.interval)
@@ -564,10 +602,19 @@ func (t *Trustpoint) doPoll() {
 			t.tp.stopped = true
 		}
 		if l := p.info.KeyLabel; l != "" && l != t.tp.keyLabel && l == t.keyLabelLocked()+"#" {
-			t.deps.Keys.Delete(l)
+			t.tp.after = append(t.tp.after, func() { t.deps.Keys.Delete(l) })
 		}
 	}
 	t.armLockedInto(&ev)
-	t.mu.Unlock()
+	t.unlock()
 	t.finish(ev, false, false, true)
+}
+
+func (t *Trustpoint) renewDate() (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.tp.cfg.AutoEnroll || t.tp.id == nil {
+		return time.Time{}, false
+	}
+	return t.renewDueLocked(), true
 }

@@ -159,14 +159,22 @@ func serve(l net.Listener, set *connSet, handle func(context.Context, net.Conn))
 	}
 	defer set.removeListener(l)
 	defer l.Close()
+	var backoff AcceptBackoff
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if set.isClosed() {
 				return ErrServerClosed
 			}
+			if TemporaryAcceptError(err) {
+				if !backoff.Wait(ctx) {
+					return ErrServerClosed
+				}
+				continue
+			}
 			return fmt.Errorf("transport: accept: %w", err)
 		}
+		backoff.Reset()
 		if !set.add(c) {
 			c.Close()
 			return ErrServerClosed

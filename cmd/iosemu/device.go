@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -114,8 +115,8 @@ net.ipv4.ip_unprivileged_port_start=0 (the default of Docker 20.10+).`,
 					return usageError{fmt.Errorf("--start %q is not an RFC 3339 time (e.g. 2015-10-09T13:14:16+01:00)", start)}
 				}
 			}
-			if scale <= 0 {
-				return usageError{fmt.Errorf("--time-scale must be positive, not %v", scale)}
+			if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
+				return usageError{fmt.Errorf("--time-scale must be 0 (frozen) or positive, not %v", scale)}
 			}
 			level := slog.LevelWarn
 			if verbose {
@@ -163,7 +164,7 @@ net.ipv4.ip_unprivileged_port_start=0 (the default of Docker 20.10+).`,
 	f.StringVar(&bootstrapFile, "bootstrap", "", "file typed at the router once, on the first start")
 	f.StringVar(&state, "state", "./iosemu-state", "state directory (created)")
 	f.StringVar(&start, "start", "", "clock start on a new state dir, RFC 3339 (default now)")
-	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second")
+	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second; 0 freezes the clock (only `ctl clock advance|set` with --control move it)")
 	f.StringVar(&listen, "listen", "", "address to listen on (default all)")
 	f.IntVar(&sshPort, "ssh-port", 22, "SSH port")
 	f.IntVar(&telnetPort, "telnet-port", 23, "telnet port")

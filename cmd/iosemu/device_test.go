@@ -203,7 +203,7 @@ func TestDeviceCommandLineErrors(t *testing.T) {
 		{[]string{"device", "--name", "R1", "--platform", "C7200"}, 2, "platform"},
 		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--peer", "10.1.1.1:21=ftp"}, 2, "a port on both sides or on neither"},
 		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--service", "ftp"}, 2, "want KIND=LABADDR"},
-		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--time-scale", "-1"}, 2, "--time-scale must be positive"},
+		{[]string{"device", "--name", "R1", "--platform", "CSR1k", "--time-scale", "-1"}, 2, "--time-scale must be 0 (frozen) or positive"},
 		{[]string{"service", "ftp", "--listen", "nowhere"}, 1, "lab: ftp"},
 	} {
 		out, err := exec.Command(binary, tc.args...).CombinedOutput()

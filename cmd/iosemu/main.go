@@ -20,7 +20,7 @@ var version = "dev"
 func main() {
 	root := &cobra.Command{
 		Use:           "iosemu",
-		Short:         "Emulated Cisco IOS / IOS-XE routers over SSH and telnet, with a working IOS PKI",
+		Short:         "Emulated Cisco IOS / IOS-XE routers over SSH and telnet, on one virtual lab clock",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

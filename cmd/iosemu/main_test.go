@@ -255,12 +255,16 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{[]string{"run", "--lab", "/nonexistent.yaml"}, 1, "/nonexistent.yaml"},
 		{[]string{"run", "--start", "yesterday"}, 2, "not an RFC 3339 time"},
-		{[]string{"run", "--time-scale", "0"}, 2, "--time-scale must be positive"},
+		{[]string{"run", "--time-scale", "-1"}, 2, "--time-scale must be 0 (frozen) or positive"},
 		{[]string{"ctl", "--addr", "127.0.0.1:1", "clock"}, 1, "no lab running at 127.0.0.1:1"},
 		{[]string{"ctl", "clock", "advance", "5y"}, 2, "unknown unit"},
 		{[]string{"ctl", "clock", "set", "soon"}, 2, "not an RFC 3339 time"},
 		{[]string{"version"}, 0, "iosemu "},
 		{[]string{"--help"}, 0, "Usage:"},
+		{[]string{"run", "--base-port", "65400"}, 2, "use a base port from 1 to 65235"},
+		{[]string{"run", "--help"}, 0, "blocks of the\nsmallest multiple of 100"},
+		{[]string{"run", "--help"}, 0, "0 freezes the lab clock"},
+		{[]string{"ctl", "clock", "advance", "106000d106000d106000d"}, 2, "limit of 100000d"},
 	} {
 		cmd := exec.Command(binary, tc.args...)
 		out, err := cmd.CombinedOutput()
@@ -271,6 +275,10 @@ func TestCommandLineErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(string(out), tc.want) {
 			t.Errorf("iosemu %v: exit %d %q; want exit %d containing %q", tc.args, code, out, tc.code, tc.want)
 		}
+	}
+	// The help claims no PKI while there is none (the README says it is not in yet).
+	if out, _ := exec.Command(binary, "--help").CombinedOutput(); strings.Contains(string(out), "PKI") {
+		t.Errorf("iosemu --help claims a PKI:\n%s", out)
 	}
 }
 

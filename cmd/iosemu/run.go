@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,12 +28,18 @@ func runCmd() *cobra.Command {
 		Short: "Run a lab (the embedded seed lab by default)",
 		Long: `Run a lab of emulated routers until interrupted.
 
-The seed lab is five routers (Root-CA, spoke-1..4) on five platforms. Ports:
-control API on --base-port, SSH on base+1.., telnet on base+101.., HTTP on
-base+201.., the lab FTP service on base+300. Login admin / cisco.
+The seed lab is five routers (Root-CA, spoke-1..4) on five platforms. Login
+admin / cisco. Ports, for B = --base-port and device i = 1..n in lab-file
+order: control API on B, SSH on B+i, telnet on B+100+i, HTTP on B+200+i,
+the lab FTP service on B+300. A lab of 100 devices or more uses blocks of the
+smallest multiple of 100 above its device count instead of 100 (1,000
+devices: SSH B+i, telnet B+1100+i, HTTP B+2200+i, FTP B+3300); every port
+must be at most 65535. The table printed at start and ` + "`iosemu ctl devices`" + `
+list every device's ports.
 
 State (nvram, flash, host keys, the lab clock) lives in --state; a restarted
-lab continues from it, clock included.`,
+lab continues from it, clock included, and one lab at a time may use it.
+--time-scale 0 freezes the lab clock: only ` + "`iosemu ctl clock advance|set`" + ` move it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec, err := lab.Load(labFile)
@@ -46,11 +53,11 @@ lab continues from it, clock included.`,
 					return usageError{fmt.Errorf("--start %q is not an RFC 3339 time (e.g. 2015-10-09T13:14:16+01:00)", start)}
 				}
 			}
-			if scale <= 0 {
-				return usageError{fmt.Errorf("--time-scale must be positive, not %v", scale)}
+			if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
+				return usageError{fmt.Errorf("--time-scale must be 0 (frozen) or positive, not %v", scale)}
 			}
-			if basePort < 1 || basePort+300 > 65535 {
-				return usageError{fmt.Errorf("--base-port %d: the lab needs ports %d to %d", basePort, basePort, basePort+300)}
+			if _, err := lab.LayoutFor(basePort, len(spec.Devices)); err != nil {
+				return usageError{err}
 			}
 			level := slog.LevelWarn
 			if verbose {
@@ -80,8 +87,8 @@ lab continues from it, clock included.`,
 	f.StringVar(&labFile, "lab", "seed", "lab file, or an embedded lab: seed | blank")
 	f.StringVar(&state, "state", "./iosemu-state", "state directory (created)")
 	f.StringVar(&start, "start", "", "lab clock start on a new state dir, RFC 3339 (default now)")
-	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second")
-	f.IntVar(&basePort, "base-port", 2200, "control API port; devices use base+1.., base+101.., base+201..")
+	f.Float64Var(&scale, "time-scale", 1, "virtual seconds per real second; 0 freezes the lab clock (only `ctl clock advance|set` move it)")
+	f.IntVar(&basePort, "base-port", 2200, "control API port; devices use base+1.., base+101.., base+201.. (larger blocks from 100 devices)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log sessions and syslog to stderr")
 	return c
 }

@@ -12,9 +12,11 @@
 package ios
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/iosemu/iosemu/cli"
@@ -36,6 +38,7 @@ func (f Feature) Register(r *cli.Registry, d *device.Router) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	faces.Store(d, c)
 	d.OnBoot(c.boot)
 	d.OnBooted(c.booted)
 	d.OnChange(c.configChanged)
@@ -120,3 +123,59 @@ func (c *face) booted() {
 
 // logf logs a syslog message on the router.
 func (c *face) logf(format string, a ...any) { c.d.Log(fmt.Sprintf(format, a...)) }
+
+// faces finds the PKI state of a router, for Snapshot.
+var faces sync.Map // *device.Router → *face
+
+// CertRole says what a certificate is to the router that holds it.
+type CertRole string
+
+// Roles of Snapshot certificates.
+const (
+	RoleCA         CertRole = "CA"
+	RoleCARollover CertRole = "CA rollover"
+	RoleID         CertRole = "ID"
+	RoleIDRollover CertRole = "ID rollover"
+)
+
+// HeldCert is a certificate a router holds, under a trustpoint (or its
+// certificate server).
+type HeldCert struct {
+	Trustpoint string
+	Role       CertRole
+	Cert       *x509.Certificate
+}
+
+// Snapshot returns the certificates a router holds: its certificate
+// server's CA certificates and every trustpoint's, for tests, the control
+// API and the timeline. It takes the router's lock.
+func Snapshot(d *device.Router) []HeldCert {
+	v, ok := faces.Load(d)
+	if !ok {
+		return nil
+	}
+	c := v.(*face)
+	d.Lock()
+	defer d.Unlock()
+	var out []HeldCert
+	if cs := c.cs; cs != nil {
+		if srv := c.srv.Load(); srv != nil && srv.CACert() != nil {
+			out = append(out, HeldCert{cs.name, RoleCA, srv.CACert()})
+			if r := srv.RolloverCert(); r != nil {
+				out = append(out, HeldCert{cs.name, RoleCARollover, r})
+			}
+		}
+	}
+	for _, tp := range c.trustpointList() {
+		if tp.eng == nil {
+			continue
+		}
+		st := tp.eng.State()
+		for _, h := range []HeldCert{{tp.name, RoleCA, st.CA}, {tp.name, RoleCARollover, st.CARollover}, {tp.name, RoleID, st.ID}, {tp.name, RoleIDRollover, st.IDRollover}} {
+			if h.Cert != nil {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}

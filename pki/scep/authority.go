@@ -24,8 +24,8 @@ type Authority interface {
 	// server is not serving: every request gets HTTP 503.
 	CA() (cert *x509.Certificate, key crypto.Signer)
 
-	// Rollover returns the rollover (shadow) CA certificate and its key, if
-	// there is one.
+	// Rollover returns the rollover (shadow) CA certificate and its key
+	// (a crypto.Decrypter too), if there is one.
 	Rollover() (cert *x509.Certificate, key crypto.Signer, ok bool)
 
 	// Enroll decides a PKCSReq or RenewalReq. A repeat of a transactionID

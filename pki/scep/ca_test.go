@@ -48,11 +48,16 @@ var caName = pkix.Name{Organization: []string{"Cisco"}, OrganizationalUnit: []st
 // newCACert makes a self-signed CA certificate with crypto/x509 (SHA-256).
 func newCACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Time) *x509.Certificate {
 	t.Helper()
+	return newCACertUntil(t, key, serial, from, from.AddDate(2, 0, 0))
+}
+
+func newCACertUntil(t testing.TB, key *rsa.PrivateKey, serial int64, from, to time.Time) *x509.Certificate {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(serial),
 		Subject:               caName,
 		NotBefore:             from,
-		NotAfter:              from.AddDate(2, 0, 0),
+		NotAfter:              to,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -74,7 +79,6 @@ func newCACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Time) 
 // signed with rsa.SignPKCS1v15(crypto.MD5).
 func newMD5CACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Time) *x509.Certificate {
 	t.Helper()
-	md5RSA := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, Parameters: asn1.NullRawValue}
 	name := pkix.RDNSequence{
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 10}, Value: "Cisco"}},
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 11}, Value: "TAC"}},
@@ -84,23 +88,39 @@ func newMD5CACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	return md5Cert(t, key, &key.PublicKey, serial, rawName, rawName, from, from.AddDate(2, 0, 0), true)
+}
+
+// md5Cert builds a certificate signed md5WithRSAEncryption by key, as IOS
+// issues them: a CA certificate (basicConstraints and keyUsage critical,
+// AKI = SKI) or a leaf (keyUsage digitalSignature, keyEncipherment).
+func md5Cert(t testing.TB, key *rsa.PrivateKey, pub crypto.PublicKey, serial int64, issuer, subject []byte, from, to time.Time, isCA bool) *x509.Certificate {
+	t.Helper()
+	md5RSA := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, Parameters: asn1.NullRawValue}
+	spki, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ski := sha1.Sum(spki)
-	bc, _ := asn1.Marshal(struct{ IsCA bool }{true})
-	ku, _ := asn1.Marshal(asn1.BitString{Bytes: []byte{0x86}, BitLength: 7}) // digitalSignature, keyCertSign, cRLSign
-	aki, _ := asn1.Marshal(struct {
+	issuerSPKI, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	ski, aki := sha1.Sum(spki), sha1.Sum(issuerSPKI)
+	akiExt, _ := asn1.Marshal(struct {
 		ID []byte `asn1:"optional,tag:0"`
-	}{ski[:]})
+	}{aki[:]})
 	skiExt, _ := asn1.Marshal(ski[:])
-	exts := []pkix.Extension{
-		{Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: bc},
-		{Id: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: ku},
-		{Id: asn1.ObjectIdentifier{2, 5, 29, 35}, Value: aki},
-		{Id: asn1.ObjectIdentifier{2, 5, 29, 14}, Value: skiExt},
+	var exts []pkix.Extension
+	if isCA {
+		bc, _ := asn1.Marshal(struct{ IsCA bool }{true})
+		ku, _ := asn1.Marshal(asn1.BitString{Bytes: []byte{0x86}, BitLength: 7}) // digitalSignature, keyCertSign, cRLSign
+		exts = append(exts,
+			pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: bc},
+			pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: ku})
+	} else {
+		ku, _ := asn1.Marshal(asn1.BitString{Bytes: []byte{0xa0}, BitLength: 3}) // digitalSignature, keyEncipherment
+		exts = append(exts, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: ku})
 	}
+	exts = append(exts,
+		pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 35}, Value: akiExt},
+		pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 14}, Value: skiExt})
 	tbs := struct {
 		Version    int `asn1:"explicit,tag:0"`
 		Serial     *big.Int
@@ -110,9 +130,9 @@ func newMD5CACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Tim
 		Subject    asn1.RawValue
 		SPKI       asn1.RawValue
 		Extensions []pkix.Extension `asn1:"explicit,tag:3"`
-	}{2, big.NewInt(serial), md5RSA, asn1.RawValue{FullBytes: rawName},
-		struct{ From, To time.Time }{from.UTC(), from.AddDate(2, 0, 0).UTC()},
-		asn1.RawValue{FullBytes: rawName}, asn1.RawValue{FullBytes: spki}, exts}
+	}{2, big.NewInt(serial), md5RSA, asn1.RawValue{FullBytes: issuer},
+		struct{ From, To time.Time }{from.UTC(), to.UTC()},
+		asn1.RawValue{FullBytes: subject}, asn1.RawValue{FullBytes: spki}, exts}
 	tbsDER, err := asn1.Marshal(tbs)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +155,7 @@ func newMD5CACert(t testing.TB, key *rsa.PrivateKey, serial int64, from time.Tim
 		t.Fatal(err)
 	}
 	if c.SignatureAlgorithm != x509.MD5WithRSA {
-		t.Fatalf("hand-made CA cert signed with %v", c.SignatureAlgorithm)
+		t.Fatalf("hand-made certificate signed with %v", c.SignatureAlgorithm)
 	}
 	return c
 }
@@ -156,6 +176,8 @@ type testCA struct {
 	next    *x509.Certificate
 	nextKey *rsa.PrivateKey
 	mode    mode
+	md5     bool // an IOS CA: certificates signed md5WithRSAEncryption
+	tb      testing.TB
 	caps    []string
 	serial  int64
 	issued  map[string]*x509.Certificate // by transactionID
@@ -173,6 +195,8 @@ func newTestCA(t testing.TB, md5CA bool) *testCA {
 	key := testKey(t, 0)
 	ca := &testCA{
 		key:     key,
+		md5:     md5CA,
+		tb:      t,
 		caps:    []string{"GetNextCACert", "Renewal", "SHA-1", "SHA-256"},
 		serial:  1,
 		issued:  map[string]*x509.Certificate{},
@@ -288,13 +312,17 @@ func (ca *testCA) issue(req *Request) Decision {
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, req.CSR.PublicKey, key)
-	if err != nil {
-		return Reject(BadRequest)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return Reject(BadRequest)
+	var c *x509.Certificate
+	if ca.md5 {
+		c = md5Cert(ca.tb, key, req.CSR.PublicKey, ca.serial, parent.RawSubject, req.CSR.RawSubject, tmpl.NotBefore, tmpl.NotAfter, false)
+	} else {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, req.CSR.PublicKey, key)
+		if err != nil {
+			return Reject(BadRequest)
+		}
+		if c, err = x509.ParseCertificate(der); err != nil {
+			return Reject(BadRequest)
+		}
 	}
 	ca.issued[req.TransactionID] = c
 	ca.bySer[ca.serial] = c

@@ -130,8 +130,8 @@ type Enrollment struct {
 	SignerKey  crypto.Signer
 
 	// CA is the certificate the envelope is encrypted to and the reply
-	// must be signed by: the CA certificate, or the rollover CA
-	// certificate for a SHADOW enrolment.
+	// must be signed by: the CA certificate, the rollover CA certificate
+	// for a SHADOW enrolment, or the RA certificate of a CA that has one.
 	CA *x509.Certificate
 
 	// TransactionID is set by Enroll when empty: 32 uppercase hex digits

@@ -34,13 +34,16 @@
 //   - HTTP 405 for methods other than GET and POST (HEAD is GET), HTTP 413 for
 //     a body or message over Options.MaxBodySize.
 //   - HTTP 503 while the Authority has no CA certificate (a disabled server).
-//   - A CertRep FAILURE, signed by the current CA, once the message names a
-//     transaction: badMessageCheck for a signature or message digest that
+//   - A CertRep FAILURE once the message names a transaction, signed by the
+//     CA key its envelope was encrypted to (the current CA's while that is
+//     not known): badMessageCheck for a signature or message digest that
 //     does not verify, an envelope not encrypted to the current or rollover
-//     CA certificate or that does not open, or a CSR whose own signature does
-//     not verify; badAlg for an unknown digest or cipher; badRequest for an
-//     unknown or unsupported messageType, a replayed senderNonce, or content
-//     that does not parse; badCertId for a GetCert or GetCRL naming nothing
+//     CA certificate or that does not open, or a CSR whose own signature
+//     does not verify; badAlg for an unknown digest or cipher, or a signer
+//     without an RSA key to encrypt the reply to; badRequest for an unknown
+//     or unsupported messageType, a replayed senderNonce (the last 4096 are
+//     remembered), or content that does not parse; badCertId for a GetCert
+//     or GetCRL naming nothing
 //     the Authority knows.
 //
 // Replies are signed with the digest the request used (MD5, SHA-1, SHA-2)
@@ -53,12 +56,16 @@
 // certificate, GetNextCACert replies) is checked with crypto/rsa directly;
 // nothing here calls Certificate.CheckSignatureFrom.
 //
-// The CMS layer builds on github.com/smallstep/pkcs7 for envelope
-// decryption and certificate parsing, and adds what it lacks: signing with
-// MD5 and without a wall-clock signingTime attribute, verification of MD5
-// signatures over the signed attributes as sent, 3DES envelopes (and DES
-// and AES ones without its package-global cipher setting), and CRLs in
-// degenerate SignedData.
+// The CMS layer is this package's own (cms.go, ber.go: encoding/asn1 over a
+// small BER-to-DER pass) and uses github.com/smallstep/pkcs7 to open
+// envelopes (DES, 3DES, AES). It does what smallstep/pkcs7 and
+// smallstep/scep do not: CertPoll, GetCert, GetCRL, PENDING and FAILURE
+// replies, signatures with MD5 and checked with MD5, no wall-clock
+// signingTime attribute (smallstep/pkcs7 stamps time.Now and checks it
+// against the signer's validity, which a lab living in 2015 fails), 3DES
+// envelopes, and envelopes without a package-global cipher setting, so no
+// lock is needed. smallstep/scep serves the tests as an independent
+// implementation to interoperate with, and the benchmark as the baseline.
 //
 // The package reads no clock: certificate validity is the Authority's
 // business, and helpers that need times take them as arguments.

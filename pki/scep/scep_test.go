@@ -65,7 +65,7 @@ func newFixture(t *testing.T, md5CA bool, opts ClientOptions) *fixture {
 
 // enrollment makes a first enrolment for key i: a CSR with a challenge
 // password, signed by a self-signed certificate of the same key.
-func enrollment(t *testing.T, i int, ca *x509.Certificate, cn string) *Enrollment {
+func enrollment(t testing.TB, i int, ca *x509.Certificate, cn string) *Enrollment {
 	t.Helper()
 	key := testKey(t, i)
 	csr, err := NewCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, OrganizationalUnit: []string{"CVO"}}, DNSNames: []string{cn}}, key, "cisco123")
@@ -328,6 +328,15 @@ func TestRollover(t *testing.T) {
 		if rep.verify(f.ca.cert.PublicKey) == nil || rep.verify(f.ca.next.PublicKey) != nil {
 			t.Errorf("rollover CertRep not signed by the rollover key alone")
 		}
+		// A renewal signed by the shadow certificate names the rollover CA.
+		r := enrollment(t, 3, f.ca.next, "spoke-1.cisco.com")
+		r.SignerCert, r.SignerKey = d.Cert, testKey(t, 2)
+		if d, err := f.cl.Enroll(ctx, r); err != nil || d.Status != Success {
+			t.Fatalf("renewal with the shadow cert: %v %v", d.Status, err)
+		}
+		if got := f.ca.requests[1].SignerIssuer; got == nil || !got.Equal(f.ca.next) {
+			t.Errorf("renewal signed by the shadow cert: SignerIssuer %v", got)
+		}
 	}
 }
 
@@ -367,5 +376,74 @@ func TestDisabledCA(t *testing.T) {
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("disabled CA: %v", err)
+	}
+}
+
+// TestConcurrentEnrolments: many clients at once (run with -race).
+func TestConcurrentEnrolments(t *testing.T) {
+	f := newFixture(t, false, ClientOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			e := enrollment(t, 2+i%4, f.ca.cert, "spoke.cisco.com")
+			e.TransactionID = "C" + strings.Repeat("X", i)
+			d, err := f.cl.Enroll(ctx, e)
+			if err == nil && d.Status != Success {
+				err = errors.New(d.Status.String())
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if len(f.ca.bySer) != 8 {
+		t.Errorf("%d certificates issued, want 8", len(f.ca.bySer))
+	}
+}
+
+// TestClientReplyForms: the client reads a CA+RA degenerate PKCS#7
+// (application/x-x509-ca-ra-cert, as step-ca answers IOS in the captures)
+// and CRLF-separated capabilities, and reports HTTP errors as *HTTPError.
+func TestClientReplyForms(t *testing.T) {
+	ca := newTestCA(t, false)
+	ra := newCACert(t, testKey(t, 4), 7, t0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch op, _, _ := queryParams(r.URL.RawQuery); op {
+		case "GetCACert":
+			deg, err := degenerate([]*x509.Certificate{ra, ca.cert}, nil)
+			if err != nil {
+				t.Error(err)
+			}
+			w.Header().Set("Content-Type", "application/x-x509-ca-ra-cert")
+			w.Write(deg)
+		case "GetCACaps":
+			io.WriteString(w, "POSTPKIOperation\r\nSHA-256\r\n\r\nAES\r\n")
+		default:
+			http.Error(w, "no", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	cl, err := NewClient(srv.URL+"/scep/scep", srv.Client(), ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := cl.GetCACert(ctx, "ca")
+	if err != nil || len(certs) != 2 || !certs[0].Equal(ra) || !certs[1].Equal(ca.cert) {
+		t.Fatalf("GetCACert: %d certs, %v", len(certs), err)
+	}
+	caps, err := cl.GetCACaps(ctx)
+	if err != nil || strings.Join(caps, ",") != "POSTPKIOperation,SHA-256,AES" {
+		t.Fatalf("GetCACaps: %q %v", caps, err)
+	}
+	_, err = cl.GetNextCACert(ctx, "ca", ca.cert)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 404 || he.Body != "no" {
+		t.Fatalf("GetNextCACert: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package scep
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -131,7 +132,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.pkiOperation(w, r, body)
+		s.pkiOperation(w, r, body, caCert, caKey)
 	default:
 		s.fail(w, r, http.StatusBadRequest, "unknown operation "+strconv.Quote(op))
 	}
@@ -167,8 +168,8 @@ func queryParams(raw string) (op, msg string, hasMsg bool) {
 	return op, msg, hasMsg
 }
 
-// decodeMessage turns a GET's message= value (base64, URL-escaped or raw)
-// into the pkiMessage; status is non-zero on failure.
+// decodeMessage turns a GET's message= value (base64 or base64url,
+// URL-escaped or raw) into the pkiMessage; status is non-zero on failure.
 func (s *server) decodeMessage(v string) ([]byte, int) {
 	if int64(len(v)) > 3*(s.max/3*4+8) { // escaped base64 of s.max bytes at most
 		return nil, http.StatusRequestEntityTooLarge
@@ -181,6 +182,10 @@ func (s *server) decodeMessage(v string) ([]byte, int) {
 		switch r {
 		case ' ':
 			return '+' // a '+' that went through form decoding somewhere
+		case '-':
+			return '+' // base64url, as micromdm's scepclient sends it
+		case '_':
+			return '/'
 		case '\r', '\n', '\t':
 			return -1
 		}
@@ -243,8 +248,7 @@ type reply struct {
 }
 
 // pkiOperation answers one pkiMessage.
-func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byte) {
-	caCert, caKey := s.auth.CA()
+func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byte, caCert *x509.Certificate, caKey crypto.Signer) {
 	msg, err := parseSigned(body)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "not a pkiMessage: "+err.Error())
@@ -299,6 +303,11 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 		refuse(BadRequest, "unsupported messageType "+strconv.Quote(typeText))
 		return
 	}
+	if _, ok := msg.signerCert.PublicKey.(*rsa.PublicKey); !ok {
+		// Checked before the Authority issues anything it could not send.
+		refuse(BadAlg, "the signer's key cannot receive an envelope")
+		return
+	}
 	if !s.remember(nonce) {
 		refuse(BadRequest, "replayed senderNonce")
 		return
@@ -318,10 +327,14 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 	}
 	rep.cipher = env.cipher
 	var key crypto.Signer
-	switch next, nextKey, ok := s.auth.Rollover(); {
+	next, nextKey, ok := s.auth.Rollover()
+	if !ok || nextKey == nil {
+		next = nil
+	}
+	switch {
 	case env.isFor(caCert):
 		m.Recipient, key = caCert, caKey
-	case ok && next != nil && nextKey != nil && env.isFor(next):
+	case next != nil && env.isFor(next):
 		m.Recipient, key, m.Rollover = next, nextKey, true
 		rep.cert, rep.key = next, nextKey
 	default:
@@ -333,7 +346,7 @@ func (s *server) pkiOperation(w http.ResponseWriter, r *http.Request, body []byt
 		refuse(BadMessageCheck, err.Error())
 		return
 	}
-	if next, _, ok := s.auth.Rollover(); ok && next != nil && certSignedBy(msg.signerCert, next) {
+	if next != nil && certSignedBy(msg.signerCert, next) {
 		m.SignerIssuer = next
 	} else if certSignedBy(msg.signerCert, caCert) {
 		m.SignerIssuer = caCert
