@@ -243,7 +243,8 @@ type DeviceOptions struct {
 	Listen string
 	// The device's ports; 0 means 22, 23 and 80.
 	SSHPort, TelnetPort, HTTPPort int
-	// Control, when set, serves the lab control API there (clock, save).
+	// Control, when set, serves the lab control API there (clock, save),
+	// for requests to 127.0.0.1, localhost or the Listen address.
 	Control string
 	Logger  *slog.Logger
 	// BootstrapDone is called when the bootstrap has run (or was not
@@ -302,6 +303,9 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+		// The control API answers requests for its own host:port only
+		// (127.0.0.1, localhost, the --listen address).
+		l.opt.BasePort = ctl.Addr().(*net.TCPAddr).Port
 	}
 	for _, p := range []struct {
 		ln   *net.Listener

@@ -172,13 +172,14 @@ func TestDeviceEnrolsAgainstDevice(t *testing.T) {
 // TestDeviceFromFlags runs a device described by flags alone, with a
 // config file, and a restart that keeps its state.
 func TestDeviceFromFlags(t *testing.T) {
-	p := freePorts(t, 3)
+	p := freePorts(t, 4)
 	cfg := filepath.Join(t.TempDir(), "r1.cfg")
 	if err := os.WriteFile(cfg, []byte("hostname EDGE-1\nusername admin privilege 15 secret cisco\ninterface GigabitEthernet1\n ip address 10.0.0.1 255.255.255.0\n no shutdown\nline vty 0 4\n login local\n transport input ssh telnet\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"device", "--name", "R1", "--platform", "CSR1000V", "--address", "10.0.0.1", "--config", cfg,
-		"--state", t.TempDir(), "--listen", "127.0.0.1", "--ssh-port", fmt.Sprint(p[0]), "--telnet-port", fmt.Sprint(p[1]), "--http-port", fmt.Sprint(p[2])}
+		"--state", t.TempDir(), "--listen", "127.0.0.1", "--ssh-port", fmt.Sprint(p[0]), "--telnet-port", fmt.Sprint(p[1]), "--http-port", fmt.Sprint(p[2]),
+		"--control", fmt.Sprintf("127.0.0.1:%d", p[3])}
 	out, _ := startProc(t, "Ctrl-C stops the device", args...)
 	for _, want := range []string{"device R1 (CSR1k CSR1000V), lab address 10.0.0.1", fmt.Sprintf("SSH %d, telnet %d, HTTP %d on 127.0.0.1", p[0], p[1], p[2])} {
 		if !strings.Contains(out.String(), want) {
@@ -188,6 +189,11 @@ func TestDeviceFromFlags(t *testing.T) {
 	run := sshExec(t, p[0], "show running-config", nil)
 	if !strings.Contains(run, "hostname EDGE-1\n") || !strings.Contains(run, " ip address 10.0.0.1 255.255.255.0\n") {
 		t.Errorf("running-config is not the --config file:\n%s", run)
+	}
+	// The control API lists the one device with its real ports.
+	devs, err := exec.Command(binary, "ctl", "--addr", fmt.Sprintf("127.0.0.1:%d", p[3]), "devices").CombinedOutput()
+	if err != nil || !strings.Contains(string(devs), "R1") || !strings.Contains(string(devs), fmt.Sprint(p[0])) {
+		t.Errorf("ctl devices: %v\n%s", err, devs)
 	}
 }
 
