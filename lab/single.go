@@ -380,11 +380,13 @@ func StartDevice(f *DeviceFile, opt DeviceOptions) (*Lab, error) {
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		if err := nd.waitFor(ctx, f.WaitFor, log); err != nil {
-			done(err)
-			return
+		err := nd.waitFor(ctx, f.WaitFor, log)
+		if err == nil {
+			err = l.bootstrap(ctx)
 		}
-		done(l.bootstrap(ctx))
+		if ctx.Err() == nil { // not stopped on the way
+			done(err)
+		}
 	}()
 	return l, nil
 }
