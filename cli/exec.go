@@ -103,6 +103,13 @@ func (s *Session) runLine(line string) {
 		s.caret(t.offset + res.Offset)
 		return
 	}
+	if filter != nil && t.mode == parser.Exec && !pipeable(t.text) {
+		// Output modifiers follow only the commands that display something
+		// (as '?' shows); a streaming command such as ping cannot be held
+		// back for a filter.
+		s.caret(pipeOff - 1)
+		return
+	}
 	if t.mode == parser.Exec && s.timestampOn() {
 		s.out.WriteString(s.host.ExecHeader() + "\n\n")
 	}
@@ -117,9 +124,11 @@ func (s *Session) runLine(line string) {
 	}
 	s.host.Lock()
 	s.locked = true
+	s.filtered = filter != nil
 	func() {
 		defer func() {
 			s.locked = false
+			s.filtered = false
 			s.host.Unlock()
 		}()
 		res.Handler(s, res.Args)

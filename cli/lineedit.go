@@ -1,9 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"io"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Keys the editor reports to its caller instead of handling them itself.
@@ -16,10 +17,20 @@ const (
 )
 
 // keyReader reads keystrokes from a terminal byte stream. It turns the
-// different forms of Enter ("\r", "\r\n", "\r\x00", "\n") into one '\r' and
-// decodes the escape sequences of cursor keys.
+// different forms of Enter ("\r", "\r\n", "\r\x00", "\n") into one '\r',
+// decodes the escape sequences of cursor keys and UTF-8 characters.
+//
+// The connection is read by a goroutine of its own (started on the first
+// read), so that a running command can look for an abort key without
+// waiting for one (interrupted).
 type keyReader struct {
-	r      *bufio.Reader
+	src    io.Reader
+	once   sync.Once
+	chunks chan []byte   // what the reader goroutine read; closed at the end
+	done   chan struct{} // closed by stop: the reader goroutine gives up
+	stopMu sync.Once
+	err    error // why the stream ended; set before chunks is closed
+	buf    []byte
 	lastCR bool // the previous byte was '\r': a following '\n' or NUL belongs to it
 }
 
@@ -37,12 +48,103 @@ const (
 	keyNone  = -100
 )
 
-func newKeyReader(r io.Reader) *keyReader { return &keyReader{r: bufio.NewReaderSize(r, 4096)} }
+// Abort keys: Ctrl-^ is IOS's escape sequence (Ctrl-Shift-6), which stops
+// ping and other long commands; Ctrl-C does too.
+const (
+	keyEscape = 0x1e
+	keyCtrlC  = 0x03
+)
 
-// next returns one key: a byte (0..255) or one of the negative key codes.
+func newKeyReader(r io.Reader) *keyReader {
+	return &keyReader{src: r, chunks: make(chan []byte), done: make(chan struct{})}
+}
+
+// start runs the goroutine that reads the connection.
+func (k *keyReader) start() {
+	k.once.Do(func() {
+		go func() {
+			defer close(k.chunks)
+			for {
+				b := make([]byte, 4096)
+				n, err := k.src.Read(b)
+				if n > 0 {
+					select {
+					case k.chunks <- b[:n]:
+					case <-k.done:
+						k.err = io.EOF
+						return
+					}
+				}
+				if err != nil {
+					k.err = err
+					return
+				}
+			}
+		}()
+	})
+}
+
+// stop lets the reader goroutine end once its read returns (the session is
+// over; the transport closes the connection).
+func (k *keyReader) stop() { k.stopMu.Do(func() { close(k.done) }) }
+
+// fill waits for more input.
+func (k *keyReader) fill() error {
+	k.start()
+	c, ok := <-k.chunks
+	if !ok {
+		return k.err
+	}
+	k.buf = append(k.buf, c...)
+	return nil
+}
+
+// poll takes what has arrived without waiting.
+func (k *keyReader) poll() {
+	k.start()
+	for {
+		select {
+		case c, ok := <-k.chunks:
+			if !ok {
+				return
+			}
+			k.buf = append(k.buf, c...)
+		default:
+			return
+		}
+	}
+}
+
+func (k *keyReader) readByte() (byte, error) {
+	for len(k.buf) == 0 {
+		if err := k.fill(); err != nil {
+			return 0, err
+		}
+	}
+	b := k.buf[0]
+	k.buf = k.buf[1:]
+	return b, nil
+}
+
+// interrupted reports whether Ctrl-^ or Ctrl-C has been typed; it and the
+// keys typed before it are consumed, the keys after it kept.
+func (k *keyReader) interrupted() bool {
+	k.poll()
+	for i, b := range k.buf {
+		if b == keyEscape || b == keyCtrlC {
+			k.buf = k.buf[i+1:]
+			k.lastCR = false
+			return true
+		}
+	}
+	return false
+}
+
+// next returns one key: a character (a byte below 0x80 or a decoded UTF-8
+// rune) or one of the negative key codes.
 func (k *keyReader) next() (int, error) {
 	for {
-		b, err := k.r.ReadByte()
+		b, err := k.readByte()
 		if err != nil {
 			return 0, err
 		}
@@ -52,27 +154,66 @@ func (k *keyReader) next() (int, error) {
 				continue
 			}
 		}
-		switch b {
-		case '\r':
+		switch {
+		case b == '\r':
 			k.lastCR = true
 			return '\r', nil
-		case '\n':
+		case b == '\n':
 			return '\r', nil
-		case 0x1b:
+		case b == 0x1b:
 			return k.escape()
+		case b >= 0x80:
+			if r, ok := k.utf8(b); ok {
+				return int(r), nil
+			}
+			continue // not UTF-8: dropped
 		}
 		return int(b), nil
 	}
 }
 
+// utf8 decodes the character that starts with lead, waiting for its
+// continuation bytes.
+func (k *keyReader) utf8(lead byte) (rune, bool) {
+	n := 0
+	switch {
+	case lead&0xe0 == 0xc0:
+		n = 1
+	case lead&0xf0 == 0xe0:
+		n = 2
+	case lead&0xf8 == 0xf0:
+		n = 3
+	default:
+		return 0, false
+	}
+	seq := []byte{lead}
+	for len(seq) <= n {
+		for len(k.buf) == 0 {
+			if err := k.fill(); err != nil {
+				return 0, false
+			}
+		}
+		if k.buf[0]&0xc0 != 0x80 {
+			return 0, false // a broken sequence: the byte after it is a key of its own
+		}
+		seq = append(seq, k.buf[0])
+		k.buf = k.buf[1:]
+	}
+	r, size := utf8.DecodeRune(seq)
+	if r == utf8.RuneError || size != len(seq) || r < 0xa0 {
+		return 0, false // invalid, overlong, or a C1 control
+	}
+	return r, true
+}
+
 // escape decodes what follows ESC. Unknown sequences are swallowed whole so
 // that a stray arrow key never types garbage into the line.
 func (k *keyReader) escape() (int, error) {
-	if k.r.Buffered() == 0 {
+	if len(k.buf) == 0 {
 		// A lone ESC (nothing else arrived with it): ignore it.
 		return keyNone, nil
 	}
-	b, err := k.r.ReadByte()
+	b, err := k.readByte()
 	if err != nil {
 		return 0, err
 	}
@@ -85,42 +226,53 @@ func (k *keyReader) escape() (int, error) {
 	default:
 		return keyNone, nil
 	}
-	// CSI: parameters then a final byte in 0x40..0x7e.
+	// CSI: parameter and intermediate bytes (0x20..0x3f) then a final byte
+	// in 0x40..0x7e. However many parameters come, the whole sequence is
+	// consumed; only the first 16 are kept. Any other byte ends it and is
+	// a key of its own.
 	var param []byte
-	for i := 0; i < 16; i++ {
-		c, err := k.r.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if c >= 0x40 && c <= 0x7e {
-			switch c {
-			case 'A':
-				return keyUp, nil
-			case 'B':
-				return keyDown, nil
-			case 'C':
-				return keyRight, nil
-			case 'D':
-				return keyLeft, nil
-			case 'H':
-				return keyHome, nil
-			case 'F':
-				return keyEnd, nil
-			case '~':
-				switch string(param) {
-				case "1", "7":
-					return keyHome, nil
-				case "4", "8":
-					return keyEnd, nil
-				case "3":
-					return keyDel, nil
-				}
+	for {
+		if len(k.buf) == 0 {
+			if err := k.fill(); err != nil {
+				return 0, err
 			}
+		}
+		c := k.buf[0]
+		if c < 0x20 || c > 0x7e {
 			return keyNone, nil
 		}
-		param = append(param, c)
+		k.buf = k.buf[1:]
+		if c <= 0x3f {
+			if len(param) < 16 {
+				param = append(param, c)
+			}
+			continue
+		}
+		switch c {
+		case 'A':
+			return keyUp, nil
+		case 'B':
+			return keyDown, nil
+		case 'C':
+			return keyRight, nil
+		case 'D':
+			return keyLeft, nil
+		case 'H':
+			return keyHome, nil
+		case 'F':
+			return keyEnd, nil
+		case '~':
+			switch string(param) {
+			case "1", "7":
+				return keyHome, nil
+			case "4", "8":
+				return keyEnd, nil
+			case "3":
+				return keyDel, nil
+			}
+		}
+		return keyNone, nil
 	}
-	return keyNone, nil
 }
 
 // editor is an IOS-style line editor: it echoes every character as it is
@@ -191,7 +343,7 @@ func (e *editor) readLine(prompt, initial string, echo bool) (string, lineEvent,
 				e.out("\r\n")
 				return "", evCtrlC, nil
 			default:
-				if k >= 0x20 && k < 0x7f || k >= 0x80 {
+				if (k >= 0x20 && k < 0x7f || k >= 0x80) && len(e.buf) < maxLine {
 					e.buf = append(e.buf, rune(k))
 				}
 			}
@@ -347,7 +499,17 @@ func (e *editor) moveTo(p int) {
 	e.pos = p
 }
 
+// maxLine is the longest line the editor takes, in characters. IOS's line
+// buffer is finite too; 1024 is more than any command or configuration line
+// needs (a description holds 240 characters) and bounds what one keystroke
+// redraws. A key that would make the line longer beeps and is ignored.
+const maxLine = 1024
+
 func (e *editor) insert(r rune) {
+	if len(e.buf) >= maxLine {
+		e.out("\a")
+		return
+	}
 	tail := e.buf[e.pos:]
 	e.buf = append(e.buf[:e.pos], append([]rune{r}, tail...)...)
 	rest := string(e.buf[e.pos+1:])

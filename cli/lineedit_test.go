@@ -81,3 +81,47 @@ func TestHistorySize(t *testing.T) {
 		t.Errorf("history = %s", got)
 	}
 }
+
+func TestEditorLimits(t *testing.T) {
+	// The line is capped: extra keys beep and are ignored.
+	lines, screen := edit(strings.Repeat("a", 1024+500) + "\r")
+	if len(lines) != 1 || len(lines[0]) != maxLine {
+		t.Fatalf("line of %d characters, want %d", len(lines[0]), 1024)
+	}
+	if n := strings.Count(screen, "\a"); n != 500 {
+		t.Errorf("%d beeps, want 500", n)
+	}
+	// Typing at the start of a long line redraws at most the line each key.
+	_, screen = edit(strings.Repeat("a", 100_000) + "\x01" + strings.Repeat("b", 200) + "\r")
+	if len(screen) > 2*1024*200+100_000 {
+		t.Errorf("200 keys after Ctrl-A wrote %d bytes", len(screen))
+	}
+	// A CSI sequence with many parameter bytes is consumed whole.
+	if got, _ := edit("sh\x1b[" + strings.Repeat("1;", 20) + "5~ow\r"); len(got) != 1 || got[0] != "show" {
+		t.Errorf("long CSI: %q", got)
+	}
+	// UTF-8 is stored as typed; bytes that are not UTF-8 are dropped.
+	if got, _ := edit("description café ☕\r" + "x\xffy\xc3z\r"); strings.Join(got, "|") != "description café ☕|xyz" {
+		t.Errorf("UTF-8: %q", got)
+	}
+}
+
+func TestInterruptedFindsAbortKeys(t *testing.T) {
+	k := newKeyReader(strings.NewReader("ab\x1ecd"))
+	if key, _ := k.next(); key != 'a' {
+		t.Fatalf("first key %c", key)
+	}
+	// Wait until the reader goroutine has handed over the whole input.
+	for !strings.Contains(string(k.buf), "d") {
+		k.poll()
+	}
+	if !k.interrupted() {
+		t.Fatal("Ctrl-^ not seen")
+	}
+	if k.interrupted() {
+		t.Error("Ctrl-^ seen twice")
+	}
+	if key, _ := k.next(); key != 'c' {
+		t.Errorf("the key after Ctrl-^ is %c, want c", key)
+	}
+}

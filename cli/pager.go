@@ -25,7 +25,10 @@ func (s *Session) page(out string) {
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	room := s.length - 1
+	// A screen shows length-1 lines above --More--; at terminal length 1
+	// still one line, or Space would show nothing forever.
+	screen := max(s.length-1, 1)
+	room := screen
 	for i := 0; i < len(lines); {
 		n := room
 		if n > len(lines)-i {
@@ -44,7 +47,7 @@ func (s *Session) page(out string) {
 		s.write(moreErase)
 		switch k {
 		case ' ':
-			room = s.length - 1
+			room = screen
 		case '\r':
 			room = 1
 		default:

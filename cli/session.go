@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,9 +42,11 @@ type Host interface {
 	// CheckEnable checks the enable secret. configured=false means no
 	// enable secret is set, and IOS refuses enable on a vty.
 	CheckEnable(password string) (ok, configured bool)
-	// Attach registers a session (show users, terminal monitor, reload) and
-	// returns its line name ("vty0") and a function to detach it.
-	Attach(s *Session) (line string, detach func())
+	// Attach registers a session (show users, terminal monitor, reload) on
+	// a free line and returns the line's name ("vty0") and a function to
+	// detach it; ok=false when every line is busy and the session is
+	// refused.
+	Attach(s *Session) (line string, detach func(), ok bool)
 	// Log records a syslog message ("%SYS-5-CONFIG_I: ...") with the
 	// device's timestamp and sends it to the monitors.
 	Log(msg string)
@@ -72,7 +76,16 @@ type Conn struct {
 	Window  func() (width, height int)
 	Close   func() error
 	Exit    func(status int)
+	// LoggedIn, if set, is called once the login dialog has succeeded (or
+	// at once for a user the transport authenticated): telnet lifts the
+	// deadline it gives an unfinished login.
+	LoggedIn func()
 }
+
+// notifyQueue is how many asynchronous messages (terminal monitor's syslog
+// lines) wait for a terminal; more are dropped and counted, so that a client
+// that stops reading never holds up the device that logs.
+const notifyQueue = 256
 
 // Session is one user's CLI: a mode stack, terminal settings and I/O.
 type Session struct {
@@ -82,6 +95,9 @@ type Session struct {
 	ed   *editor
 
 	wmu sync.Mutex // serialises writes to the terminal
+
+	notes   chan string  // asynchronous messages for the terminal (Notify)
+	dropped atomic.Int64 // messages dropped because notes was full
 
 	user   string
 	line   string
@@ -100,6 +116,9 @@ type Session struct {
 	headless bool
 	closed   atomic.Bool // set by Close, from any goroutine (reload, the transport)
 	locked   bool        // the host lock is held (a command is running)
+	nested   bool        // runs inside another session's terminal (Nest): its keys are the outer session's
+	refused  bool        // Attach found no free line
+	filtered bool        // the running command's output goes through a pipe: it cannot be streamed
 	errs     []string    // headless: errors seen (for config loading)
 
 	// collect, while set, takes every line typed (or loaded) instead of the
@@ -130,6 +149,7 @@ func New(host Host, conn Conn) *Session {
 	}
 	s.keys = newKeyReader(conn.RW)
 	s.ed = &editor{keys: s.keys, out: s.write, history: &s.hist}
+	s.notes = make(chan string, notifyQueue)
 	return s
 }
 
@@ -212,7 +232,11 @@ func (s *Session) write(text string) {
 	text = crlf(text)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, _ = io.WriteString(s.conn.RW, text)
+	if _, err := io.WriteString(s.conn.RW, text); err != nil {
+		// The terminal is gone (closed, or its write deadline passed): the
+		// session ends, and a running command stops (Interrupted).
+		s.closed.Store(true)
+	}
 }
 
 func crlf(text string) string {
@@ -238,13 +262,60 @@ func (s *Session) flush() {
 	}
 }
 
-// Notify shows an asynchronous message (a syslog line for `terminal
-// monitor`) on its own lines, as IOS does without logging synchronous.
-func (s *Session) Notify(msg string) {
-	if s.headless {
+// Flush sends the running command's output so far to the terminal, for a
+// command that reports as it goes (ping). Output that a pipe filters is kept
+// until the command ends.
+func (s *Session) Flush() {
+	if s.filtered || s.out.Len() == 0 {
 		return
 	}
-	s.write("\n" + strings.TrimRight(msg, "\n") + "\n")
+	// Never write to a terminal under the host lock: a client that stops
+	// reading would hold every other session of the device.
+	relock := s.Unlocked()
+	defer relock()
+	s.flush()
+}
+
+// Interrupted reports whether the user has typed the IOS escape sequence
+// (Ctrl-^, that is Ctrl-Shift-6) or Ctrl-C since the command started, or
+// the session has ended, without waiting for a key: a long command (ping)
+// polls it and stops.
+func (s *Session) Interrupted() bool {
+	if s.headless || s.keys == nil {
+		return false
+	}
+	return s.closed.Load() || s.keys.interrupted()
+}
+
+// Notify queues an asynchronous message (a syslog line for `terminal
+// monitor`) for the terminal, where the session's own goroutine shows it on
+// its own lines, as IOS does without logging synchronous. It never waits:
+// when the queue is full the message is dropped and counted (Dropped).
+func (s *Session) Notify(msg string) {
+	if s.headless || s.notes == nil {
+		return
+	}
+	select {
+	case s.notes <- msg:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// Dropped is how many Notify messages were dropped because the terminal did
+// not keep up.
+func (s *Session) Dropped() int64 { return s.dropped.Load() }
+
+// showNotes writes queued messages to the terminal until done is closed.
+func (s *Session) showNotes(done <-chan struct{}) {
+	for {
+		select {
+		case msg := <-s.notes:
+			s.write("\n" + strings.TrimRight(msg, "\n") + "\n")
+		case <-done:
+			return
+		}
+	}
 }
 
 // Ask shows prompt and reads an answer line (echoed). A headless session
@@ -253,8 +324,8 @@ func (s *Session) Ask(prompt string) string {
 	if s.headless {
 		return ""
 	}
-	s.flush()
 	defer s.waitInput()()
+	s.flush()
 	help, complete := s.ed.help, s.ed.complete
 	s.ed.help, s.ed.complete = nil, nil
 	line, ev, err := s.ed.readLine(prompt, "", true)
@@ -270,8 +341,8 @@ func (s *Session) AskSecret(prompt string) string {
 	if s.headless {
 		return ""
 	}
-	s.flush()
 	defer s.waitInput()()
+	s.flush()
 	line, _, err := s.ed.readLine(prompt, "", false)
 	if err != nil {
 		return ""
@@ -285,8 +356,8 @@ func (s *Session) Confirm(prompt string) bool {
 	if s.headless {
 		return true
 	}
-	s.flush()
 	defer s.waitInput()()
+	s.flush()
 	s.write(prompt + "[confirm]")
 	k, err := s.keys.next()
 	if err != nil {
@@ -340,6 +411,26 @@ func (s *Session) banner(kind string) {
 
 // Serve runs the session until the user leaves or the connection ends.
 func (s *Session) Serve(ctx context.Context) {
+	if !s.nested {
+		defer s.keys.stop()
+	}
+	// A session takes a line for its whole life, login dialog included.
+	line, detach, ok := s.host.Attach(s)
+	if !ok {
+		// Every vty is busy. IOS refuses the connection (telnet: the TCP
+		// connection is refused; SSH: the connection is closed). The
+		// transport has already accepted it, so the session closes it at
+		// once without a word; the IOS telnet client says what its user
+		// sees.
+		s.refused = true
+		if s.nested {
+			s.write("% Connection refused by remote host\n\n")
+		}
+		s.Close()
+		return
+	}
+	s.line = line
+	defer detach()
 	if s.conn.User != "" {
 		s.user = s.conn.User
 		priv, ok := s.host.Privilege(s.user)
@@ -356,9 +447,12 @@ func (s *Session) Serve(ctx context.Context) {
 		s.Close()
 		return
 	}
-	line, detach := s.host.Attach(s)
-	s.line = line
-	defer detach()
+	if s.conn.LoggedIn != nil {
+		s.conn.LoggedIn()
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go s.showNotes(done)
 	s.ed.help, s.ed.complete = s.showHelp, s.complete
 	if s.conn.Command != "" {
 		s.length, s.sizeSet = 0, true
@@ -400,6 +494,7 @@ func (s *Session) login() bool {
 	for try := 0; try < 3; try++ {
 		user, ev, err := s.ed.readLine("Username: ", "", true)
 		if err != nil {
+			s.loginTimeout(err, "Username")
 			return false
 		}
 		if ev != evEnter {
@@ -414,6 +509,7 @@ func (s *Session) login() bool {
 		}
 		pass, _, err := s.ed.readLine("Password: ", "", false)
 		if err != nil {
+			s.loginTimeout(err, "Password")
 			return false
 		}
 		if priv, ok := s.host.Authenticate(user, pass); ok {
@@ -421,10 +517,31 @@ func (s *Session) login() bool {
 			return true
 		}
 		s.write("% Login invalid\n\n")
-		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed]", user, s.conn.Remote))
+		s.host.Log(fmt.Sprintf("%%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %s] [Source: %s] [localport: 23] [Reason: Login Authentication Failed]", LogUser(user), s.conn.Remote))
 	}
 	s.write("% Bad passwords\n")
 	return false
+}
+
+// maxLogUser is how much of a user name a log message shows: IOS logs a
+// few dozen characters of it.
+const maxLogUser = 64
+
+// LogUser is a user name as a login message shows it: at most maxLogUser
+// characters (the device's Log replaces control bytes).
+func LogUser(name string) string {
+	if r := []rune(name); len(r) > maxLogUser {
+		return string(r[:maxLogUser])
+	}
+	return name
+}
+
+// loginTimeout tells the user that the login dialog ran out of time (the
+// transport's deadline), as IOS does.
+func (s *Session) loginTimeout(err error, prompt string) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.write("\n% " + prompt + ":  timeout expired!\n")
+	}
 }
 
 // endConfig leaves configuration mode for exec, as end, Ctrl-Z and Ctrl-C do.
@@ -469,18 +586,22 @@ func (s *Session) SetPriv(p int) { s.priv = p }
 // Nest runs a session on another router over this session's terminal, as
 // the IOS telnet and ssh clients do, until that session ends. user "" runs
 // the other router's login dialog; remote is this router's address as the
-// other one sees it. The host lock is released meanwhile.
-func (s *Session) Nest(h Host, user, remote string) {
-	s.flush()
+// other one sees it. The host lock is released meanwhile. It reports false
+// when the other router refused the session (every vty busy), after saying
+// so as the IOS client does.
+func (s *Session) Nest(h Host, user, remote string) (attached bool) {
 	relock := s.Unlocked()
 	defer relock()
+	s.flush()
 	child := New(h, Conn{RW: s.conn.RW, User: user, Remote: remote, Window: s.conn.Window,
 		Close: func() error { return nil }})
 	// The keys typed next belong to the nested session: share the stream
 	// (and what it has buffered) rather than reading the connection twice.
 	child.keys = s.keys
 	child.ed.keys = s.keys
+	child.nested = true
 	child.Serve(context.Background())
+	return !child.refused
 }
 
 // Unlocked releases the host lock while a command waits on something slow

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,8 @@ type Options struct {
 // start instant; jumps (Advance, Set) move it forward and fire every timer
 // inside the jump in due order. All methods are safe for concurrent use.
 type Lab struct {
+	fired atomic.Uint64 // timers fired so far (Fired)
+
 	mu   sync.Mutex
 	cond sync.Cond // broadcast when holds reach 0 or a runner firing ends
 
@@ -369,6 +372,7 @@ func (l *Lab) run() {
 // runCallback runs f on the runner; a panicking callback is logged and does
 // not kill the runner.
 func (l *Lab) runCallback(f func()) {
+	l.fired.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
 			l.log.Error("clock: timer callback panicked", "panic", r)
@@ -376,6 +380,10 @@ func (l *Lab) runCallback(f func()) {
 	}()
 	f()
 }
+
+// Fired returns how many timers have fired since the lab clock was made
+// (`ctl clock advance` reports the difference a jump made).
+func (l *Lab) Fired() uint64 { return l.fired.Load() }
 
 // wallDeadline is the wall instant at which virtual time reaches due; l.mu held.
 func (l *Lab) wallDeadline(due int64) time.Time {

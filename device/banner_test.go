@@ -25,9 +25,15 @@ func TestBannersShownAndSaved(t *testing.T) {
 		!strings.Contains(run, "banner exec ^CWelcome^C") {
 		t.Errorf("running-config after reload:\n%s", run)
 	}
-	// Ctrl-C abandons a banner being typed; no banner removes one.
-	out := session(t, r, "configure terminal", "banner motd #", "half typed\x03", "configure terminal", "no banner exec", "end", "show running-config | include banner")
-	if strings.Contains(out, "banner exec ^C") || !strings.Contains(out, "banner motd ^C") || !strings.Contains(out, "R1(config)#") {
-		t.Errorf("banner edits:\n%s", out)
+	// Ctrl-C abandons a banner being typed (back to exec, the old banner
+	// kept); no banner removes one.
+	out := session(t, r, "configure terminal", "banner motd #", "half typed\x03", "configure terminal", "no banner exec", "end")
+	if !strings.Contains(out, "End with the character '#'.\nhalf typed^C\nR1#") {
+		t.Errorf("Ctrl-C did not abandon the banner for exec:\n%s", out)
+	}
+	run := session(t, r, "show running-config | begin banner")
+	if strings.Contains(run, "banner exec") || strings.Contains(run, "half typed") ||
+		!strings.Contains(run, "banner motd ^C\nAuthorized access only\n! not a comment here\n^C") {
+		t.Errorf("banner edits:\n%s", run)
 	}
 }

@@ -325,7 +325,32 @@ func (d *Router) ntpServer(s *cli.Session, a parser.Args) {
 		}
 	}
 	d.cfg.ntpServers = append(d.cfg.ntpServers, addr)
-	reachable := d.ntpReachable != nil && d.ntpReachable(addr)
-	d.clk.SetNTPServer(addr, reachable)
+	d.clk.SetNTPServer(addr, d.ntpReaches(addr))
 	d.markChanged(s.User())
+}
+
+// ntpReaches tells whether an NTP server answers this router: the lab must
+// run NTP at addr, and the router must be on the lab network, which is where
+// the lab's services sit (they are reached from any up interface with an
+// address, as the lab FTP service is; see DESIGN "Addresses between
+// devices"). A router whose interfaces are all down or unaddressed reaches
+// no server, and its clock loses NTP sync.
+func (d *Router) ntpReaches(addr string) bool {
+	if d.ntpReachable == nil || !d.ntpReachable(addr) {
+		return false
+	}
+	for _, i := range d.cfg.interfaces {
+		if i.addr.IsValid() && !i.shutdown {
+			return true
+		}
+	}
+	return false
+}
+
+// refreshNTP re-evaluates each NTP server's reachability after a change
+// of interfaces (with the lock held).
+func (d *Router) refreshNTP() {
+	for _, addr := range d.cfg.ntpServers {
+		d.clk.SetNTPServer(addr, d.ntpReaches(addr))
+	}
 }

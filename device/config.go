@@ -141,6 +141,7 @@ func defaultConfig(d *Router) *config {
 // and the reload prompt).
 func (d *Router) markChanged(by string) {
 	d.refreshAddrs()
+	d.refreshNTP()
 	d.cfg.dirty = true
 	d.changed = d.clk.Now()
 	d.changeBy = by

@@ -76,8 +76,9 @@ func (d *Router) connect(s *cli.Session, addr netip.Addr, user string) {
 			return
 		}
 	}
-	s.Nest(peer, user, src.String())
-	s.Printf("\n[Connection to %s closed by foreign host]\n", addr)
+	if s.Nest(peer, user, src.String()) {
+		s.Printf("\n[Connection to %s closed by foreign host]\n", addr)
+	}
 }
 
 // reach finds the router that owns addr, if this one can reach it, and

@@ -16,7 +16,9 @@ import (
 // Remote moves files to and from servers the lab reaches (ftp://10.1.1.1/…).
 // The lab implements it over its address map; the device never dials.
 type Remote interface {
-	Get(ctx context.Context, u *url.URL) ([]byte, error)
+	// Get fetches a file of at most limit bytes; a larger one is
+	// ErrTooLarge, never a file cut short.
+	Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error)
 	Put(ctx context.Context, u *url.URL, data []byte) error
 }
 
@@ -25,7 +27,13 @@ var (
 	ErrUnreachable = errors.New("timed out")                 // nothing answers at the address
 	ErrNotFound    = errors.New("no such file or directory") // the server has no such file or directory
 	ErrDenied      = errors.New("permission denied")         // the server refused
+	ErrTooLarge    = errors.New("file too large")            // the file is larger than the copy's limit
 )
+
+// MaxConfigCopy is the largest file `copy … running-config` loads: 16 MiB,
+// far more than any router's configuration (their NVRAM holds 256 KiB to
+// 32 MiB). A file to startup-config must fit the platform's NVRAM.
+const MaxConfigCopy = 16 << 20
 
 func (d *Router) registerCopy(r *cli.Registry) {
 	r.Install(parser.Exec,
@@ -132,9 +140,19 @@ func (d *Router) copyFromRemote(s *cli.Session, a parser.Args) {
 	start := time.Now() // wall-clock-ok: IOS reports the real transfer time
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	limit := int64(MaxConfigCopy)
+	if dst == "startup-config" {
+		limit = d.profile.NVRAMSize
+	}
 	relock := s.Unlocked()
-	data, err := d.remote.Get(ctx, u)
+	data, err := d.remote.Get(ctx, u, limit)
 	relock()
+	if errors.Is(err, ErrTooLarge) {
+		// Nothing is loaded: a file cut short would be a different
+		// configuration.
+		s.Error("%%Error copying %s (Not enough space on device)", u)
+		return
+	}
 	if err != nil {
 		remoteErr(s, u, err)
 		return

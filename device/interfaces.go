@@ -223,6 +223,13 @@ func (d *Router) interfaceCmd(s *cli.Session, a parser.Args, im *parser.Mode, na
 		sortIfaces(d.cfg.interfaces)
 		d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", name))
 	}
+	if i.builtin && s.Headless() && d.cfg.method == "NVRAM" {
+		// IOS shuts a router's interfaces only when it has no configuration:
+		// an interface of the configuration it boots comes up unless its
+		// block says shutdown (which the next line then applies).
+		i.shutdown = false
+		d.markChanged(s.User())
+	}
 	s.Enter(im, i)
 }
 

@@ -8,34 +8,41 @@ import (
 // registerLines declares `line con|aux|vty` and its sub-mode.
 func (d *Router) registerLines(r *cli.Registry) {
 	lm := cli.NewMode(r, "config-line", "(config-line)#", parser.Config)
-	kinds, kindHelp := "console|aux|vty", "Primary terminal line\nAuxiliary line\nVirtual terminal"
+	kinds, kindHelp := "console|aux", "Primary terminal line\nAuxiliary line"
 	if d.profile.NoAux {
-		kinds, kindHelp = "console|vty", "Primary terminal line\nVirtual terminal"
+		kinds, kindHelp = "console", "Primary terminal line"
+	}
+	line := func(s *cli.Session, kind string, a parser.Args) {
+		first := a.Int("first")
+		last := first
+		if a.Has("last") {
+			last = a.Int("last")
+		}
+		if last < first || (kind != "vty" && (first != 0 || last != 0)) {
+			s.Error("%% Invalid line number")
+			return
+		}
+		for _, l := range d.cfg.lines {
+			if l.kind == kind && l.first == first && l.last == last {
+				s.Enter(lm, l)
+				return
+			}
+		}
+		l := &lineCfg{kind: kind, first: first, last: last}
+		d.cfg.lines = append(d.cfg.lines, l)
+		s.Enter(lm, l)
 	}
 	r.Install(parser.Config,
 		cmd{Syntax: "line <" + kinds + ">$kind (0-15)$first [(0-15)$last]",
 			Help: "Configure a terminal line\n" + kindHelp + "\nFirst Line number\nLast Line number",
 			Handler: func(s *cli.Session, a parser.Args) {
-				kind := map[string]string{"console": "con", "aux": "aux", "vty": "vty"}[a.Keyword("kind")]
-				first := a.Int("first")
-				last := first
-				if a.Has("last") {
-					last = a.Int("last")
-				}
-				if last < first || (kind != "vty" && (first != 0 || last != 0)) {
-					s.Error("%% Invalid line number")
-					return
-				}
-				for _, l := range d.cfg.lines {
-					if l.kind == kind && l.first == first && l.last == last {
-						s.Enter(lm, l)
-						return
-					}
-				}
-				l := &lineCfg{kind: kind, first: first, last: last}
-				d.cfg.lines = append(d.cfg.lines, l)
-				s.Enter(lm, l)
+				line(s, map[string]string{"console": "con", "aux": "aux"}[a.Keyword("kind")], a)
 			}},
+		// Each vty line is a session (Router.Attach): the configuration
+		// decides how many a router takes, up to IOS's highest vty number.
+		cmd{Syntax: "line vty (0-1869)$first [(0-1869)$last]",
+			Help:    "Configure a terminal line\nVirtual terminal\nFirst Line number\nLast Line number",
+			Handler: func(s *cli.Session, a parser.Args) { line(s, "vty", a) }},
 	)
 	r.Install(lm,
 		cmd{Syntax: "login [local]", Help: "Enable password checking\nLocal password checking", No: "login",

@@ -1,9 +1,12 @@
 package device_test
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 )
 
@@ -37,5 +40,29 @@ func TestLoginNeedsTheRightPassword(t *testing.T) {
 	}
 	if _, ok := r.Authenticate("admin", ""); ok || r.CheckPassword("admin", "") {
 		t.Error("an empty password authenticates")
+	}
+}
+
+// The transport's login deadline ends the dialog with IOS's message; a
+// completed login tells the transport (LoggedIn) so that it lifts it.
+func TestLoginTimeoutAndLoggedIn(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	sent := false
+	rw := &termRW{Reader: readerFunc(func(b []byte) (int, error) {
+		if !sent {
+			sent = true
+			return copy(b, "adm"), nil
+		}
+		return 0, os.ErrDeadlineExceeded
+	})}
+	loggedIn := 0
+	cli.New(r, cli.Conn{RW: rw, Remote: "10.0.0.2", Close: func() error { return nil }, LoggedIn: func() { loggedIn++ }}).Serve(context.Background())
+	if out := strings.ReplaceAll(rw.out.String(), "\r", ""); !strings.HasSuffix(out, "Username: adm\n% Username:  timeout expired!\n") || loggedIn != 0 {
+		t.Errorf("login timeout (LoggedIn called %d times):\n%q", loggedIn, out)
+	}
+	rw = &termRW{Reader: strings.NewReader("admin\rcisco\r")}
+	cli.New(r, cli.Conn{RW: rw, Remote: "10.0.0.2", Close: func() error { return nil }, LoggedIn: func() { loggedIn++ }}).Serve(context.Background())
+	if loggedIn != 1 {
+		t.Errorf("LoggedIn called %d times after a login", loggedIn)
 	}
 }

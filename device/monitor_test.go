@@ -74,3 +74,61 @@ func TestPagerFollowsTheWindowUntilTerminalLengthIsSet(t *testing.T) {
 		t.Errorf("terminal length 0 did not stop paging:\n%s", out)
 	}
 }
+
+// At terminal length 1, each Space at --More-- shows one more line.
+func TestPagerAtTerminalLengthOne(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	out := serve(t, r, "terminal length 1\rshow running-config\r   q", "admin")
+	i := strings.Index(out, "R1#show running-config\n")
+	if i < 0 {
+		t.Fatalf("no command echo:\n%s", out)
+	}
+	if n := strings.Count(out[i:], "--More--"); n < 4 {
+		t.Fatalf("%d --More-- prompts:\n%s", n, out[i:])
+	}
+	if !strings.Contains(out[i:], "Building configuration...") || !strings.Contains(out[i:], "Current configuration : ") {
+		t.Errorf("Space at --More-- showed nothing:\n%q", out[i:])
+	}
+}
+
+// stuckWriter passes writes to ch until stuck is closed, then blocks every
+// write until free is closed: a client that stops reading.
+type stuckWriter struct {
+	ch          chanWriter
+	stuck, free chan struct{}
+}
+
+func (w stuckWriter) Write(p []byte) (int, error) {
+	select {
+	case <-w.stuck:
+		<-w.free
+		return 0, io.ErrClosedPipe
+	default:
+	}
+	return w.ch.Write(p)
+}
+
+// A terminal monitor whose client never reads must not hold up the device:
+// 30,000 configuration cycles of another session still complete, and the
+// monitor's queue drops what it cannot show.
+func TestStuckMonitorDoesNotFreezeTheDevice(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	pr, pw := io.Pipe()
+	w := stuckWriter{ch: make(chanWriter, 100), stuck: make(chan struct{}), free: make(chan struct{})}
+	a := cli.New(r, cli.Conn{RW: pipeRW{pr, w}, User: "admin", Remote: "10.0.0.7", Close: func() error { return pr.Close() }})
+	done := make(chan struct{})
+	go func() { a.Serve(context.Background()); close(done) }()
+	var screen strings.Builder
+	io.WriteString(pw, "terminal monitor\r")
+	waitFor(t, w.ch, &screen, "R1#terminal monitor\nR1#")
+	close(w.stuck)
+
+	const cycles = 30000
+	serve(t, r, strings.Repeat("configure terminal\rend\r", cycles), "admin")
+	if n := a.Dropped(); n < cycles-300 {
+		t.Errorf("the stuck monitor dropped %d messages, want about %d", n, cycles)
+	}
+	close(w.free)
+	pw.Close()
+	<-done
+}

@@ -19,8 +19,10 @@ import (
 
 func (d *Router) registerPing(r *cli.Registry) {
 	r.Install(parser.Exec,
-		cmd{Syntax: "ping A.B.C.D$addr [repeat (1-2147483647)$count] [size (36-18024)$bytes]",
-			Help:    "Send echo messages\nPing destination address or hostname\nspecify repeat count\nRepeat count\nspecify datagram size\nDatagram size",
+		// IOS's bounds: repeat 1-2147483647, size 36-18024, timeout
+		// 0-3600 seconds, in any order after the address.
+		cmd{Syntax: "ping A.B.C.D$addr [{repeat (1-2147483647)$count|size (36-18024)$bytes|timeout (0-3600)$secs}]",
+			Help:    "Send echo messages\nPing destination address or hostname\nspecify repeat count\nRepeat count\nspecify datagram size\nDatagram size\nspecify timeout interval\nTimeout in seconds",
 			Handler: d.ping},
 		cmd{Syntax: "show arp", Help: cli.HelpShow + "\nARP table", Handler: d.showARP},
 		cmd{Syntax: "clear arp-cache", Help: cli.HelpClear + "\nClear the entire ARP cache", Priv: 15,
@@ -100,54 +102,77 @@ func (d *Router) path(addr netip.Addr) (hop netip.Addr, ok bool) {
 	return hop, best >= 0
 }
 
+// ping sends count echoes, one at a time, on the lab clock: an echo takes
+// no lab time (a frozen lab answers at once, as it always has), so nothing
+// here waits on the wall clock. Each mark is written as it is decided and
+// the device lock is released between echoes, so a long ping neither builds
+// its output in memory nor holds the router; Ctrl-^ (the IOS escape
+// sequence) or Ctrl-C stops it with the statistics so far, as on IOS.
 func (d *Router) ping(s *cli.Session, a parser.Args) {
 	addr, _ := netip.ParseAddr(a.String("addr"))
-	count, size := 5, 100
+	count, size, timeout := 5, 100, 2
 	if a.Has("count") {
 		count = a.Int("count")
 	}
 	if a.Has("bytes") {
 		size = a.Int("bytes")
 	}
+	if a.Has("secs") {
+		timeout = a.Int("secs")
+	}
 	s.Println("Type escape sequence to abort.")
-	s.Printf("Sending %d, %d-byte ICMP Echos to %s, timeout is 2 seconds:\n", count, size, addr)
-	hop, routed := d.path(addr)
-	_, self := d.Owns(addr)
-	answers := self
-	var hopMAC string
-	if !self && routed && d.neighbor != nil {
-		_, dst := d.neighbor(addr)
-		var ok bool
-		hopMAC, ok = d.neighbor(hop)
-		answers = dst && ok
-	}
-	ok := 0
-	var marks strings.Builder
-	for n := 0; n < count; n++ {
-		if n > 0 && n%70 == 0 {
-			marks.WriteString("\n")
+	s.Printf("Sending %d, %d-byte ICMP Echos to %s, timeout is %d seconds:\n", count, size, addr, timeout)
+	s.Flush()
+	ok, sent := 0, 0
+	for sent < count {
+		if sent > 0 && sent%70 == 0 {
+			s.Println("")
 		}
-		switch {
-		case !answers:
-			marks.WriteString(".")
-		case !self && !d.arpKnown(hop):
-			// The first echo times out while ARP resolves the next hop.
-			if i := d.onLink(hop); i != nil {
-				d.arp[hop] = arpEntry{mac: hopMAC, iface: i.name, at: d.lab.Now()}
-			}
-			marks.WriteString(".")
-		default:
-			marks.WriteString("!")
+		if d.echo(addr) {
+			s.Printf("!")
 			ok++
+		} else {
+			s.Printf(".")
+		}
+		sent++
+		s.Flush()
+		s.Unlocked()() // let other sessions and timers in between echoes
+		if s.Interrupted() {
+			break
 		}
 	}
-	s.Println(marks.String())
-	pct := ok * 100 / count
+	s.Println("")
+	pct := ok * 100 / sent
 	if ok == 0 {
-		s.Printf("Success rate is %d percent (%d/%d)\n", pct, ok, count)
+		s.Printf("Success rate is %d percent (%d/%d)\n", pct, ok, sent)
 		return
 	}
-	s.Printf("Success rate is %d percent (%d/%d), round-trip min/avg/max = 1/1/1 ms\n", pct, ok, count)
+	s.Printf("Success rate is %d percent (%d/%d), round-trip min/avg/max = 1/1/1 ms\n", pct, ok, sent)
+}
+
+// echo sends one echo to addr (with the lock held) and tells whether it
+// was answered. The first echo to a next hop not in the ARP cache is lost
+// while ARP resolves it.
+func (d *Router) echo(addr netip.Addr) bool {
+	if _, self := d.Owns(addr); self {
+		return true
+	}
+	hop, routed := d.path(addr)
+	if !routed || d.neighbor == nil {
+		return false
+	}
+	_, dst := d.neighbor(addr)
+	hopMAC, hopUp := d.neighbor(hop)
+	if !dst || !hopUp {
+		return false
+	}
+	if !d.arpKnown(hop) {
+		if i := d.onLink(hop); i != nil {
+			d.arp[hop] = arpEntry{mac: hopMAC, iface: i.name, at: d.lab.Now()}
+		}
+		return false
+	}
+	return true
 }
 
 func (d *Router) arpKnown(a netip.Addr) bool {

@@ -36,3 +36,29 @@ func TestReloadBootsFromStartupConfig(t *testing.T) {
 		t.Errorf("declined reload:\n%s", out)
 	}
 }
+
+// An interface brought up before write memory comes back up after a reload
+// (IOS brings up the interfaces of the configuration it boots unless they
+// say shutdown); one shut before it stays shut, as does one never
+// configured (saved with its power-on shutdown).
+func TestReloadKeepsInterfaceState(t *testing.T) {
+	r := newRouter(t, "ISR-G2", clock.NewFake(start), false, "")
+	session(t, r, "configure terminal",
+		"interface GigabitEthernet0/1", "ip address 10.9.9.1 255.255.255.0", "no shutdown",
+		"interface GigabitEthernet0/0", "shutdown", "end", "write memory")
+	if err := r.Reload("Reload Command"); err != nil {
+		t.Fatal(err)
+	}
+	out := session(t, r, "show ip interface brief")
+	for _, want := range []string{
+		"GigabitEthernet0/0         172.16.1.1      YES NVRAM  administratively down down",
+		"GigabitEthernet0/1         10.9.9.1        YES NVRAM  up                    up",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("after reload, missing %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "GigabitEthernet0/2         unassigned      YES unset  administratively down down") {
+		t.Errorf("an interface never configured came up:\n%s", out)
+	}
+}

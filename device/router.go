@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
@@ -98,11 +99,12 @@ type Router struct {
 	smu      sync.Mutex // guards sessions
 	sessions map[*cli.Session]*sessionInfo
 
-	lmu    sync.Mutex // guards the log buffer and timestamp options
-	logbuf []string
-	logged int
-	ts     clock.TimestampOpts
-	tsOff  bool // no service timestamps log
+	lmu      sync.Mutex // guards the log buffer and timestamp options
+	logbuf   []string
+	logBytes int // the bytes of logbuf's lines
+	logged   int
+	ts       clock.TimestampOpts
+	tsOff    bool // no service timestamps log
 
 	private  []func(w *strings.Builder) // features' parts of private-config (AddPrivateSection)
 	onBoot   []func()                   // features' boot hooks (OnBoot)
@@ -371,16 +373,51 @@ func (d *Router) HTTPPort() (port int, on bool) {
 	return d.cfg.httpPort, d.cfg.httpServer
 }
 
+// MaxPassword is the longest password a login or enable checks, in bytes.
+// Longer ones are refused before any hashing: MD5-crypt costs time in
+// proportion to the input, and IOS takes no secret anywhere near this long
+// (`enable secret` says "MAX of 25 characters").
+const MaxPassword = 256
+
+// dummySecret is hashed against for an unknown user, so that the answer
+// costs the same time as for a known one.
+var dummySecret = sync.OnceValue(func() secret { return hashSecret("no such user", crand.Reader) })
+
 // Authenticate implements cli.Host: the local user database. An empty
-// password never matches.
+// password never matches. The user's record is copied under the lock and
+// checked outside it, and every check with a password of acceptable length
+// runs exactly one MD5-crypt, whether or not the user exists.
 func (d *Router) Authenticate(user, password string) (int, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, ok := d.cfg.users[user]
-	if !ok || password == "" || !u.check(password) {
+	if len(password) > MaxPassword {
 		return 0, false
 	}
-	return u.priv, true
+	d.mu.Lock()
+	u, known := d.cfg.users[user]
+	var rec struct {
+		priv int
+		sec  secret
+	}
+	if known {
+		rec.priv, rec.sec = u.priv, u.sec
+	}
+	d.mu.Unlock()
+	if !known {
+		dummySecret().check(password)
+		return 0, false
+	}
+	if !evenCheck(rec.sec, password) || password == "" {
+		return 0, false
+	}
+	return rec.priv, true
+}
+
+// evenCheck checks password against sec, spending one MD5-crypt whatever
+// the secret's type.
+func evenCheck(sec secret, password string) bool {
+	if sec.typ != 5 {
+		dummySecret().check(password)
+	}
+	return sec.check(password)
 }
 
 // Privilege implements cli.Host: the level of a user the transport has
@@ -401,27 +438,53 @@ func (d *Router) CheckPassword(user, password string) bool {
 	return ok
 }
 
-// CheckEnable implements cli.Host.
+// CheckEnable implements cli.Host: the enable secret is copied under the
+// lock and checked outside it, with the same bound as Authenticate.
 func (d *Router) CheckEnable(password string) (bool, bool) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cfg.enable == nil {
+	enable := d.cfg.enable
+	var sec secret
+	if enable != nil {
+		sec = *enable
+	}
+	d.mu.Unlock()
+	if enable == nil {
 		return false, false
 	}
-	return password != "" && d.cfg.enable.check(password), true
+	if len(password) > MaxPassword || password == "" {
+		return false, true
+	}
+	return evenCheck(sec, password), true
 }
 
-// Attach implements cli.Host: it gives the session the lowest free vty.
-func (d *Router) Attach(s *cli.Session) (string, func()) {
+// Attach implements cli.Host: it gives the session the lowest free vty of
+// those the configuration has (`line vty 0 4`: five), and refuses it when
+// every one is busy, as IOS refuses a connection with no free line.
+func (d *Router) Attach(s *cli.Session) (string, func(), bool) {
+	d.mu.Lock()
+	vty := map[int]bool{}
+	for _, l := range d.cfg.lines {
+		if l.kind == "vty" {
+			for n := l.first; n <= l.last; n++ {
+				vty[n] = true
+			}
+		}
+	}
+	d.mu.Unlock()
 	d.smu.Lock()
 	defer d.smu.Unlock()
 	used := map[int]bool{}
 	for _, si := range d.sessions {
 		used[si.vty] = true
 	}
-	n := 0
-	for used[n] {
-		n++
+	n := -1
+	for v := range vty {
+		if !used[v] && (n < 0 || v < n) {
+			n = v
+		}
+	}
+	if n < 0 {
+		return "", nil, false
 	}
 	info := &sessionInfo{line: fmt.Sprintf("vty%d", n), vty: n, since: d.clk.Now()}
 	d.sessions[s] = info
@@ -429,7 +492,7 @@ func (d *Router) Attach(s *cli.Session) (string, func()) {
 		d.smu.Lock()
 		delete(d.sessions, s)
 		d.smu.Unlock()
-	}
+	}, true
 }
 
 // Sessions returns the attached sessions.
@@ -444,9 +507,61 @@ func (d *Router) Sessions() []*cli.Session {
 	return out
 }
 
+// Bounds of the logging buffer. IOS's messages are a few hundred bytes at
+// most; a message is cut at maxLogMessage bytes (user names in login
+// failures are what can make one long). The buffer keeps at most
+// maxLogLines lines and maxLogBytes bytes, dropping the oldest.
+const (
+	maxLogMessage = 400
+	maxLogLines   = 1000
+	maxLogBytes   = 256 << 10
+)
+
+// cleanLogMessage replaces what could forge a syslog line or reach a
+// terminal raw (C0 controls such as CR, LF and ESC, DEL, C1 controls, bytes
+// that are not UTF-8) with '?', and cuts the message at maxLogMessage bytes.
+func cleanLogMessage(msg string) string {
+	// A message may go on over indented lines, as IOS's multi-line messages
+	// do (%PKI-6-CERT_INSTALL's "Trustpoint   : …"). A line break followed
+	// by anything but a blank is a control byte like any other: nothing can
+	// start a line that looks like a message of its own.
+	first, rest, more := strings.Cut(msg, "\n")
+	if !more {
+		return cleanLogLine(msg)
+	}
+	lines := []string{cleanLogLine(first)}
+	for _, l := range strings.Split(rest, "\n") {
+		if len(lines) == maxLogContinuation+1 || l == "" || l[0] != ' ' {
+			lines[len(lines)-1] = cleanLogLine(lines[len(lines)-1] + "?" + l)
+			continue
+		}
+		lines = append(lines, cleanLogLine(l))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// maxLogContinuation is how many indented lines a message may have.
+const maxLogContinuation = 8
+
+// cleanLogLine replaces control bytes and cuts one line of a message.
+func cleanLogLine(msg string) string {
+	var b strings.Builder
+	for _, r := range msg {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxLogMessage {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // Log records a syslog message with the device's timestamp in the logging
-// buffer and shows it on every session with terminal monitor.
+// buffer and queues it for every session with terminal monitor.
 func (d *Router) Log(msg string) {
+	msg = cleanLogMessage(msg)
 	d.lmu.Lock()
 	line := msg
 	if !d.tsOff {
@@ -454,8 +569,14 @@ func (d *Router) Log(msg string) {
 	}
 	d.logged++
 	d.logbuf = append(d.logbuf, line)
-	if len(d.logbuf) > 1000 {
-		d.logbuf = d.logbuf[len(d.logbuf)-1000:]
+	d.logBytes += len(line)
+	drop := 0
+	for len(d.logbuf)-drop > maxLogLines || d.logBytes > maxLogBytes {
+		d.logBytes -= len(d.logbuf[drop])
+		drop++
+	}
+	if drop > 0 {
+		d.logbuf = append(d.logbuf[:0:0], d.logbuf[drop:]...)
 	}
 	d.lmu.Unlock()
 	d.log.Info("syslog", "device", d.name, "msg", line)

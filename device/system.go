@@ -113,7 +113,7 @@ func (d *Router) registerSystem(r *cli.Registry) {
 		cmd{Syntax: "clear logging", Help: cli.HelpClear + "\nClear logging buffer", Priv: 15, Handler: func(s *cli.Session, _ parser.Args) {
 			if s.Confirm("Clear logging buffer ") {
 				d.lmu.Lock()
-				d.logbuf = nil
+				d.logbuf, d.logBytes = nil, 0
 				d.lmu.Unlock()
 			}
 		}},

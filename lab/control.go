@@ -78,6 +78,18 @@ type Progress struct {
 	Percent float64   `json:"percent"`
 	Now     time.Time `json:"now"` // the lab time the line was written at
 	Error   string    `json:"error,omitempty"`
+	// The last line says what the jump did.
+	*JumpStats
+}
+
+// JumpStats counts what happened during a clock jump: timers fired and the
+// PKI's work (certificates received from a CA, timer-driven renewals, CA
+// and ID certificate rollovers).
+type JumpStats struct {
+	TimersFired uint64 `json:"timers_fired"`
+	Enrolments  uint64 `json:"enrolments"`
+	Renewals    uint64 `json:"renewals"`
+	Rollovers   uint64 `json:"rollovers"`
 }
 
 type apiError struct {
@@ -256,6 +268,7 @@ func (l *Lab) jump(w http.ResponseWriter, run func(func(done, total time.Duratio
 	// only once it has accepted the jump: a refused jump is still an HTTP
 	// error.
 	started := false
+	before := l.jumpStats()
 	enc := json.NewEncoder(w)
 	fl, _ := w.(http.Flusher)
 	last := -1.0
@@ -290,7 +303,13 @@ func (l *Lab) jump(w http.ResponseWriter, run func(func(done, total time.Duratio
 		writeJSON(w, code, apiError{msg})
 		return
 	}
-	final := Progress{Done: true, Percent: 100, Now: l.clock.Now()}
+	after := l.jumpStats()
+	final := Progress{Done: true, Percent: 100, Now: l.clock.Now(), JumpStats: &JumpStats{
+		TimersFired: after.TimersFired - before.TimersFired,
+		Enrolments:  after.Enrolments - before.Enrolments,
+		Renewals:    after.Renewals - before.Renewals,
+		Rollovers:   after.Rollovers - before.Rollovers,
+	}}
 	if err != nil {
 		final.Error = err.Error()
 	} else if err := l.SaveClock(); err != nil {

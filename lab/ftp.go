@@ -10,9 +10,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jlaffaye/ftp"
@@ -75,7 +73,7 @@ func (r remote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error) {
 	return c, nil
 }
 
-func (r remote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
+func (r remote) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 	c, err := r.dial(ctx, u)
 	if err != nil {
 		return nil, ftpErr(err)
@@ -86,7 +84,10 @@ func (r remote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
 		return nil, ftpErr(err)
 	}
 	defer resp.Close()
-	data, err := io.ReadAll(io.LimitReader(resp, 16<<20))
+	data, err := io.ReadAll(io.LimitReader(resp, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, device.ErrTooLarge
+	}
 	return data, ftpErr(err)
 }
 
@@ -96,17 +97,6 @@ func (r remote) Put(ctx context.Context, u *url.URL, data []byte) error {
 		return ftpErr(err)
 	}
 	defer c.Quit()
-	// The lab's FTP service is a file server the lab owns: a CA's database
-	// url (ftp://10.1.1.1/DB/ROOTCA/) names folders nobody made, so make
-	// them, as the lab's administrator would have before enabling the CA.
-	dir := ""
-	for _, part := range strings.Split(strings.Trim(path.Dir(u.Path), "/"), "/") {
-		if part == "" || part == "." {
-			continue
-		}
-		dir += "/" + part
-		_ = c.MakeDir(dir) // exists already, most of the time
-	}
 	return ftpErr(c.Stor(u.Path, bytes.NewReader(data)))
 }
 

@@ -27,17 +27,17 @@ func TestLabFTPService(t *testing.T) {
 	if err := c.Login("anonymous", "router@cisco.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.MakeDir("DB"); err != nil {
+	if err := c.MakeDir("SAVE"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.MakeDir("DB/ROOTCA"); err != nil {
+	if err := c.MakeDir("SAVE/R1"); err != nil {
 		t.Fatal(err)
 	}
 	const body = "serial 0x1\n"
-	if err := c.Stor("DB/ROOTCA/ROOTCA.ser", strings.NewReader(body)); err != nil {
+	if err := c.Stor("SAVE/R1/R1.cfg", strings.NewReader(body)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.Retr("DB/ROOTCA/ROOTCA.ser")
+	r, err := c.Retr("SAVE/R1/R1.cfg")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +46,12 @@ func TestLabFTPService(t *testing.T) {
 	if string(got) != body {
 		t.Errorf("read back %q", got)
 	}
-	entries, err := c.List("DB/ROOTCA")
-	if err != nil || len(entries) != 1 || entries[0].Name != "ROOTCA.ser" {
+	entries, err := c.List("SAVE/R1")
+	if err != nil || len(entries) != 1 || entries[0].Name != "R1.cfg" {
 		t.Errorf("list = %v, %v", entries, err)
 	}
 	// The files are real files in the state dir.
-	disk, err := os.ReadFile(filepath.Join(l.ftpDir(), "DB", "ROOTCA", "ROOTCA.ser"))
+	disk, err := os.ReadFile(filepath.Join(l.ftpDir(), "SAVE", "R1", "R1.cfg"))
 	if err != nil || string(disk) != body {
 		t.Errorf("state dir file = %q, %v", disk, err)
 	}

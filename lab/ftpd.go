@@ -565,7 +565,7 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 		case prefix+n > f.s.maxUpload:
 			return 552, fmt.Sprintf("File too large: the lab FTP service keeps files of at most %d bytes.", f.s.maxUpload)
 		}
-		if tmp.Close() != nil || os.Rename(tmp.Name(), dst) != nil {
+		if tmp.Sync() != nil || tmp.Close() != nil || os.Rename(tmp.Name(), dst) != nil {
 			return 451, f.name(p) + ": cannot store."
 		}
 		return 226, "Transfer complete."

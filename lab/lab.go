@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -60,6 +61,7 @@ type Lab struct {
 	ports     Layout
 	ftpAddr   string // the lab address of the FTP service, if any
 	resumed   bool   // the clock continued from the state dir
+	pki       pkiCounters
 	started   bool   // Start succeeded: Close saves the clock
 	unlock    func() // releases the state dir lock
 }
@@ -153,6 +155,12 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				l.Close()
 				return nil, err
 			}
+			for _, d := range s.Dirs {
+				if err := os.MkdirAll(filepath.Join(l.ftpDir(), filepath.FromSlash(path.Clean("/"+d))), 0o700); err != nil {
+					l.Close()
+					return nil, fmt.Errorf("lab: ftp dirs: %w", err)
+				}
+			}
 			if err := l.serveFTP(ln, l.ftpDir(), s.Users); err != nil {
 				l.Close()
 				return nil, err
@@ -200,7 +208,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Neighbor:     l.owns,
 				Remote:       remote{l},
 				HTTP:         httpc,
-				Features:     []device.Feature{pkiios.Feature{Logger: log}},
+				Features:     []device.Feature{pkiios.Feature{Logger: log, Events: l.pkiEvent}},
 				Peer:         l.peer,
 			})
 			if err != nil {
@@ -296,7 +304,7 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 			status := 0
 			sess := cli.New(r, cli.Conn{
 				RW: s.ReadWriter, User: s.User, Remote: remote, Command: s.Command,
-				Window: s.Window, Close: s.Close,
+				Window: s.Window, Close: s.Close, LoggedIn: s.LoggedIn,
 			})
 			sess.Serve(ctx)
 			if s.Exit != nil {

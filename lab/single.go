@@ -532,7 +532,7 @@ func (r netRemote) dial(ctx context.Context, u *url.URL) (*ftp.ServerConn, error
 	return c, nil
 }
 
-func (r netRemote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
+func (r netRemote) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 	c, err := r.dial(ctx, u)
 	if err != nil {
 		return nil, ftpErr(err)
@@ -543,7 +543,10 @@ func (r netRemote) Get(ctx context.Context, u *url.URL) ([]byte, error) {
 		return nil, ftpErr(err)
 	}
 	defer resp.Close()
-	data, err := io.ReadAll(io.LimitReader(resp, 16<<20))
+	data, err := io.ReadAll(io.LimitReader(resp, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, device.ErrTooLarge
+	}
 	return data, ftpErr(err)
 }
 
@@ -553,15 +556,6 @@ func (r netRemote) Put(ctx context.Context, u *url.URL, data []byte) error {
 		return ftpErr(err)
 	}
 	defer c.Quit()
-	// As the lab's FTP service: folders the database url names are made.
-	dir := ""
-	for _, part := range strings.Split(strings.Trim(path.Dir(u.Path), "/"), "/") {
-		if part == "" || part == "." {
-			continue
-		}
-		dir += "/" + part
-		_ = c.MakeDir(dir)
-	}
 	return ftpErr(c.Stor(u.Path, bytes.NewReader(data)))
 }
 
@@ -569,8 +563,9 @@ func (r netRemote) Put(ctx context.Context, u *url.URL, data []byte) error {
 type FTPService struct{ l *Lab }
 
 // StartFTP serves dir over FTP on listen (HOST:PORT), taking any login, as
-// the lab's FTP service does.
-func StartFTP(dir, listen string, log *slog.Logger) (*FTPService, error) {
+// the lab's FTP service does; dirs are folders it has from the start (an
+// ftp service's dirs in a lab file: DB/ROOTCA for the seed lab's CA).
+func StartFTP(dir, listen string, dirs []string, log *slog.Logger) (*FTPService, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -580,6 +575,15 @@ func StartFTP(dir, listen string, log *slog.Logger) (*FTPService, error) {
 	}
 	if host == "0.0.0.0" {
 		host = "" // passive data ports then listen on the address the client reached
+	}
+	for _, d := range dirs {
+		clean := path.Clean("/" + d)
+		if strings.Contains(d, "..") || clean == "/" {
+			return nil, fmt.Errorf("lab: ftp: %q is not a folder of the service", d)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(clean)), 0o700); err != nil {
+			return nil, fmt.Errorf("lab: ftp dirs: %w", err)
+		}
 	}
 	l := &Lab{opt: Options{Host: host}, log: log}
 	ln, err := l.listenAddr(listen)

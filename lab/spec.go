@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -55,6 +56,10 @@ type ServiceSpec struct {
 	Kind    string    `yaml:"kind"` // ftp | ntp | forward
 	Address string    `yaml:"address"`
 	Users   []FTPUser `yaml:"users"` // ftp: the logins it takes; none: any login
+	// Dirs are folders an ftp service has from the start, as a lab's
+	// administrator makes them before a CA writes its database there
+	// (`database url ftp://10.1.1.1/DB/ROOTCA/`).
+	Dirs []string `yaml:"dirs"`
 	// To is the real host a forward service sends its address to: a device
 	// that connects to Address on a port reaches the same port on To
 	// (an external CA such as step-ca or NDES).
@@ -149,7 +154,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	}
 	if svcs := mapValue(doc, "services"); svcs != nil {
 		for i, n := range svcs.Content {
-			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "users", "to"); err != nil {
+			if err := checkKeys(file, n, fmt.Sprintf("services[%d]", i), "name", "kind", "address", "users", "dirs", "to"); err != nil {
 				return nil, err
 			}
 			if us := mapValue(n, "users"); us != nil {
@@ -215,6 +220,11 @@ func Parse(file string, data []byte) (*Spec, error) {
 		case "ftp", "ntp":
 			if sv.To != "" {
 				return nil, fe("to", "only a forward service has one")
+			}
+			for _, d := range sv.Dirs {
+				if c := path.Clean("/" + d); sv.Kind != "ftp" || d == "" || c == "/" || strings.Contains(d, "..") {
+					return nil, fe("dirs", fmt.Sprintf("%q is not a folder of an ftp service", d))
+				}
 			}
 		case "forward":
 			if _, err := netip.ParseAddr(sv.To); err != nil {

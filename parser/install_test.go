@@ -187,24 +187,43 @@ func TestGrammar(t *testing.T) {
 	}
 }
 
+// Matchers running while commands are installed (as features register
+// while sessions run) give the answers they give alone, and what was
+// installed meanwhile is there afterwards. Run with -race.
 func TestConcurrentUse(t *testing.T) {
 	r := testRegistry()
+	wantHelp := r.Help(Config, "logging ", 15)
+	if wantHelp.Kind != OK || len(wantHelp.Lines) < 3 {
+		t.Fatalf("help for \"logging \": %+v", wantHelp)
+	}
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 200 {
-				r.Parse(Exec, "sh ip int b", 15)
-				r.Help(Config, "logging ", 15)
-				r.Complete(Exec, "sh", 15)
+				if res := r.Parse(Exec, "sh ip int b", 15); res.Kind != OK || res.Handler != "show-ip-int-brief" {
+					t.Errorf("Parse during installs = %v %q", res.Kind, res.Handler)
+					return
+				}
+				if h := r.Help(Config, "logging ", 15); h.Kind != OK || len(h.Lines) != len(wantHelp.Lines) {
+					t.Errorf("Help during installs = %v with %d lines, want %d", h.Kind, len(h.Lines), len(wantHelp.Lines))
+					return
+				}
+				if line, ok := r.Complete(Exec, "sh", 15); !ok || line != "show " {
+					t.Errorf("Complete during installs = %q %v", line, ok)
+					return
+				}
 			}
 		}()
-		if i == 4 {
-			r.Install(NewMode(fmt.Sprintf("late%d", i), "", nil), Command[string]{Syntax: "x", Help: "x"})
-		}
+		r.Install(Exec, Command[string]{Syntax: fmt.Sprintf("late%d", i), Help: "x", Handler: fmt.Sprintf("late%d", i)})
 	}
 	wg.Wait()
+	for i := range 8 {
+		if res := r.Parse(Exec, fmt.Sprintf("late%d", i), 15); res.Kind != OK || res.Handler != fmt.Sprintf("late%d", i) {
+			t.Errorf("late%d installed during use: %v %q", i, res.Kind, res.Handler)
+		}
+	}
 }
 
 func TestInstallRejectsBindingNamedLikeKeyword(t *testing.T) {

@@ -44,6 +44,10 @@ type Session struct {
 	// Exit sets the SSH exit-status sent when the session ends; no-op for
 	// telnet.
 	Exit func(status int)
+	// LoggedIn tells the transport that the login dialog succeeded: telnet
+	// then lifts the deadline of an unfinished login (TelnetServer
+	// LoginTimeout). nil for SSH, whose login is its own.
+	LoggedIn func()
 }
 
 // Handler serves sessions. ServeSession runs in its own goroutine; ctx is

@@ -62,6 +62,14 @@ const (
 	maxSubneg = 256
 )
 
+// DefaultLoginTimeout is how long a telnet client has to finish the login
+// dialog: IOS closes a vty whose login is not completed within 30 seconds.
+const DefaultLoginTimeout = 30 * time.Second
+
+// DefaultWriteTimeout bounds one write to a telnet client; a client that
+// stops reading for longer loses its connection.
+const DefaultWriteTimeout = time.Minute
+
 // DefaultNegotiationTimeout bounds how long a telnet connection waits for the
 // client to answer the initial options before the handler starts.
 const DefaultNegotiationTimeout = time.Second
@@ -76,6 +84,12 @@ type TelnetServer struct {
 	Logger  *slog.Logger // discards by default
 	// NegotiationTimeout: 0 means DefaultNegotiationTimeout.
 	NegotiationTimeout time.Duration
+	// LoginTimeout: 0 means DefaultLoginTimeout. The connection's reads
+	// fail with os.ErrDeadlineExceeded once it passes, until the handler
+	// calls Session.LoggedIn.
+	LoginTimeout time.Duration
+	// WriteTimeout: 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 
 	set connSet
 }
@@ -98,6 +112,15 @@ func (t *TelnetServer) handleConn(ctx context.Context, c net.Conn) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tc := newTelnetConn(c, log)
+	tc.writeTimeout = t.WriteTimeout
+	if tc.writeTimeout == 0 {
+		tc.writeTimeout = DefaultWriteTimeout
+	}
+	login := t.LoginTimeout
+	if login == 0 {
+		login = DefaultLoginTimeout
+	}
+	_ = c.SetReadDeadline(time.Now().Add(login)) // wall-clock-ok: the network deadline of an unfinished login
 	offer := tc.neg.start()
 	go func() {
 		tc.readLoop()
@@ -147,6 +170,7 @@ func (t *TelnetServer) handleConn(ctx context.Context, c net.Conn) {
 		Resized:    tc.win.resized,
 		Close:      closeConn,
 		Exit:       func(int) {},
+		LoggedIn:   func() { _ = c.SetReadDeadline(time.Time{}) },
 	}
 	log.Info("telnet session", "term", sess.Term)
 	t.Handler.ServeSession(ctx, sess)
@@ -160,7 +184,8 @@ type telnetConn struct {
 	log *slog.Logger
 	win *window
 
-	wmu sync.Mutex // serialises writes from the handler and negotiation replies
+	wmu          sync.Mutex // serialises writes from the handler and negotiation replies
+	writeTimeout time.Duration
 
 	pr *io.PipeReader
 	pw *io.PipeWriter
@@ -211,6 +236,9 @@ func (tc *telnetConn) Write(p []byte) (int, error) {
 func (tc *telnetConn) writeRaw(b []byte) (int, error) {
 	tc.wmu.Lock()
 	defer tc.wmu.Unlock()
+	if tc.writeTimeout > 0 {
+		_ = tc.c.SetWriteDeadline(time.Now().Add(tc.writeTimeout)) // wall-clock-ok: a client that stops reading
+	}
 	return tc.c.Write(b)
 }
 

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -456,5 +458,64 @@ func TestTelnetWriteEscapesIAC(t *testing.T) {
 		if g := <-got; !reflect.DeepEqual(string(g), tt.want) {
 			t.Errorf("Write(%q) sent %q, want %q", tt.in, g, tt.want)
 		}
+	}
+}
+
+// A login that is not completed ends at the login deadline: the handler's
+// reads fail with os.ErrDeadlineExceeded.
+func TestTelnetLoginTimeout(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := &TelnetServer{NegotiationTimeout: time.Hour, LoginTimeout: 50 * time.Millisecond,
+		Handler: HandlerFunc(func(ctx context.Context, s *Session) {
+			if s.LoggedIn == nil {
+				t.Error("telnet session without a LoggedIn hook")
+			}
+			fmt.Fprint(s, "Username: ")
+			_, err := io.ReadAll(s)
+			ended <- err
+		})}
+	addr := startServer(t, srv)
+	r := dialTelnet(t, addr)
+	r.sc.waitFor(t, offer)
+	r.send(refuseAll)
+	r.sc.waitFor(t, "Username: ")
+	select {
+	case err := <-ended:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("read ended with %v, want the login deadline", err)
+		}
+	case <-time.After(testTimeout): // wall-clock-ok: a login that never times out fails the test
+		t.Fatal("the login never timed out")
+	}
+	waitClosed(t, r.sc)
+}
+
+// A client that stops reading makes the session's writes fail at the write
+// deadline instead of blocking for ever.
+func TestTelnetWriteTimeout(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := &TelnetServer{NegotiationTimeout: time.Millisecond, WriteTimeout: 50 * time.Millisecond,
+		Handler: HandlerFunc(func(ctx context.Context, s *Session) {
+			chunk := bytes.Repeat([]byte("x"), 1<<20)
+			for {
+				if _, err := s.Write(chunk); err != nil {
+					ended <- err
+					return
+				}
+			}
+		})}
+	addr := startServer(t, srv)
+	conn, err := net.Dial("tcp", addr) // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	select {
+	case err := <-ended:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("write ended with %v, want the write deadline", err)
+		}
+	case <-time.After(testTimeout): // wall-clock-ok: a write that never times out fails the test
+		t.Fatal("writes to a client that does not read never timed out")
 	}
 }

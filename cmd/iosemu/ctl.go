@@ -193,6 +193,10 @@ func (c *ctlClient) jump(w io.Writer, path string, body any) error {
 				return errors.New(p.Error)
 			}
 			fmt.Fprintf(w, "lab clock now %s\n", p.Now.Format(time.RFC3339Nano))
+			if st := p.JumpStats; st != nil {
+				fmt.Fprintf(w, "%d timers fired: %d certificates enrolled, %d renewals, %d rollovers\n",
+					st.TimersFired, st.Enrolments, st.Renewals, st.Rollovers)
+			}
 			return nil
 		}
 		if tty {

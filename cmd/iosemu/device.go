@@ -190,16 +190,20 @@ func serviceCmd() *cobra.Command {
 		Use:   "service",
 		Short: "Run a lab service on its own (ftp), for a container",
 	}
-	var dir, listen string
+	var (
+		dir, listen string
+		dirs        []string
+	)
 	ftp := &cobra.Command{
 		Use:   "ftp",
 		Short: "Serve a directory over FTP (any login), as the lab's FTP service at 10.1.1.1",
 		Long: `Serve --dir over FTP on --listen, taking any user name and password, as the
 lab FTP service does: a certificate server keeps its database there
-(database url ftp://10.1.1.1/DB/ROOTCA/), copy running-config ftp://… writes there.`,
+(database url ftp://10.1.1.1/DB/ROOTCA/: --mkdir DB/ROOTCA makes that folder, as
+the lab file's dirs do), copy running-config ftp://… writes there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := lab.StartFTP(dir, listen, nil)
+			s, err := lab.StartFTP(dir, listen, dirs, nil)
 			if err != nil {
 				if errors.Is(err, syscall.EACCES) {
 					return fmt.Errorf("%w (port 21: run with --cap-add=NET_BIND_SERVICE or --sysctl net.ipv4.ip_unprivileged_port_start=0)", err)
@@ -215,6 +219,7 @@ lab FTP service does: a certificate server keeps its database there
 	}
 	ftp.Flags().StringVar(&dir, "dir", "./iosemu-ftp", "directory to serve (created)")
 	ftp.Flags().StringVar(&listen, "listen", ":21", "HOST:PORT to listen on")
+	ftp.Flags().StringArrayVar(&dirs, "mkdir", nil, "a folder the service has from the start, e.g. DB/ROOTCA (repeatable)")
 	c.AddCommand(ftp)
 	return c
 }

@@ -132,7 +132,13 @@ func TestDeviceEnrolsAgainstDevice(t *testing.T) {
 	p := freePorts(t, 7)
 	ftpPort, caSSH, caTel, caHTTP, spSSH, spTel, spHTTP := p[0], p[1], p[2], p[3], p[4], p[5], p[6]
 	ftpDir := t.TempDir()
-	startProc(t, "lab FTP service", "service", "ftp", "--dir", ftpDir, "--listen", fmt.Sprintf("127.0.0.1:%d", ftpPort))
+	ftpArgs := []string{"service", "ftp", "--dir", ftpDir, "--listen", fmt.Sprintf("127.0.0.1:%d", ftpPort)}
+	for _, s := range seed.Services {
+		for _, d := range s.Dirs {
+			ftpArgs = append(ftpArgs, "--mkdir", d)
+		}
+	}
+	startProc(t, "lab FTP service", ftpArgs...)
 
 	services := []lab.ServiceSpec{{Name: "ftp", Kind: "ftp", Address: "10.1.1.1"}, {Name: "ntp", Kind: "ntp", Address: "10.1.1.1"}}
 	ftpPeers := map[string]string{"10.1.1.1:21": fmt.Sprintf("127.0.0.1:%d", ftpPort), "10.1.1.1": "127.0.0.1"}

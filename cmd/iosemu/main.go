@@ -4,6 +4,12 @@
 //	iosemu run [--lab FILE|seed|blank] [--state DIR] [--start RFC3339] [--time-scale X] [--base-port N]
 //	iosemu ctl [--addr HOST:PORT] devices | clock | clock advance 640d | clock set RFC3339 | reset DEVICE | save
 //	iosemu version
+//
+// IOS generates RSA keys from 360 bits up (512 is the modulus question's
+// default); Go refuses keys under 1024 bits unless told so by the directive
+// below.
+//
+//go:debug rsa1024min=0
 package main
 
 import (

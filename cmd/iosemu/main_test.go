@@ -80,6 +80,9 @@ func runLab(t *testing.T, state string, base int, args ...string) *labProc {
 	cmd := exec.Command(binary, append([]string{"run", "--state", state, "--base-port", fmt.Sprint(base)}, args...)...)
 	out := &syncBuffer{}
 	cmd.Stderr = out
+	// The lab dies with the test binary, even when a timeout kills it
+	// before its cleanups run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

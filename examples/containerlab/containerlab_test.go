@@ -239,8 +239,17 @@ func TestSeedTopologyAddresses(t *testing.T) {
 			t.Errorf("%s: mgmt-ipv4 %q is not in %s", name, n.Mgmt, subnet)
 		}
 	}
-	if svc, ok := topo.Topology.Nodes["lab-services"]; !ok || svc.Mgmt != servicesHost || !strings.HasPrefix(svc.Cmd, "service ftp") {
+	svc, ok := topo.Topology.Nodes["lab-services"]
+	if !ok || svc.Mgmt != servicesHost || !strings.HasPrefix(svc.Cmd, "service ftp") {
 		t.Errorf("no lab-services node at %s running the FTP service: %+v", servicesHost, svc)
+	}
+	// The FTP service has the folders the seed lab's has (the CA's database).
+	for _, s := range seed.Services {
+		for _, d := range s.Dirs {
+			if !strings.Contains(svc.Cmd+" ", " --mkdir "+d+" ") {
+				t.Errorf("lab-services does not make %s: %q", d, svc.Cmd)
+			}
+		}
 	}
 	for _, d := range seed.Devices {
 		n, ok := topo.Topology.Nodes[nodeName(d.Name)]

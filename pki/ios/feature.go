@@ -30,11 +30,14 @@ type cmd = parser.Command[cli.Handler]
 // Feature is the PKI of a router. The zero value is ready to use.
 type Feature struct {
 	Logger *slog.Logger
+	// Events, when set, hears every event of the router's PKI (log and
+	// debug lines, whether or not they are shown): the lab counts them.
+	Events func(device string, e pki.Event)
 }
 
 // Register declares the PKI commands on one router and binds its state.
 func (f Feature) Register(r *cli.Registry, d *device.Router) {
-	c := &face{d: d, keys: pki.NewKeyring(), log: f.Logger, tps: map[string]*tpConfig{}}
+	c := &face{d: d, keys: pki.NewKeyring(), log: f.Logger, tps: map[string]*tpConfig{}, tap: f.Events}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -75,6 +78,8 @@ type face struct {
 
 	cs  *csConfig                  // `crypto pki server NAME`; IOS has at most one
 	srv atomic.Pointer[pki.Server] // its engine, once enabled (read by the SCEP handler)
+
+	tap func(device string, e pki.Event) // Feature.Events
 
 	booting       bool // the boot configuration is being applied
 	authoritative bool // the clock was authoritative at the last look

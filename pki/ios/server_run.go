@@ -119,6 +119,9 @@ func (c *face) deps() pki.Deps {
 // the HTTP server is off (State: check failed): IOS logs it when the
 // server can serve.
 func (c *face) event(e pki.Event) {
+	if c.tap != nil {
+		c.tap(c.d.Name(), e)
+	}
 	switch e.Kind {
 	case pki.EventDebug:
 		if c.debugCS.Load() {
@@ -334,6 +337,12 @@ func (c *face) clockChecked() {
 	was := c.authoritative
 	c.authoritative = now
 	if now && !was && !c.booting {
+		// A server restored before the clock was authoritative starts now.
+		if srv := c.srv.Load(); srv != nil && c.cs != nil && !c.cs.shutdown && srv.CACert() != nil && srv.Info().State != pki.StateEnabled {
+			if err := srv.Enable(""); err != nil {
+				c.log.Warn("certificate server not enabled", "device", c.d.Name(), "err", err)
+			}
+		}
 		for _, tp := range c.trustpointList() {
 			if tp.eng != nil {
 				tp.eng.Start()

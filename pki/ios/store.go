@@ -60,7 +60,7 @@ func (s store) ReadFile(raw string) ([]byte, error) {
 		if r == nil {
 			return nil, fmt.Errorf("ios: %s: %w", raw, device.ErrUnreachable)
 		}
-		b, err := r.Get(context.Background(), u)
+		b, err := r.Get(context.Background(), u, maxDBFile)
 		if errors.Is(err, device.ErrNotFound) {
 			return nil, fmt.Errorf("ios: %s: %w", raw, fs.ErrNotExist)
 		}
@@ -104,3 +104,7 @@ func (s store) Remove(raw string) error {
 	}
 	return nil
 }
+
+// maxDBFile bounds a database file read from a server: the CA's files are
+// a few kilobytes; a server that sends more is refused.
+const maxDBFile = 16 << 20
