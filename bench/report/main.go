@@ -674,6 +674,8 @@ func labFile(n int) string {
 			fmt.Sprintf("hostname R%d", i), "enable secret cisco", "username admin privilege 15 secret cisco",
 			"interface " + ifname, " ip address " + addr + " 255.255.255.0", " no shutdown",
 			"line vty 0 4", " login local", " transport input ssh telnet",
+			// Each vty line is a session: enough for the held sessions.
+			"line vty 5 99", " login local", " transport input ssh telnet",
 		} {
 			fmt.Fprintf(&b, "      %s\n", l)
 		}

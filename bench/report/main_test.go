@@ -36,7 +36,7 @@ func TestReportRuns(t *testing.T) {
 		}
 	}
 	js := filepath.Join(dir, "report.json")
-	cmd := exec.Command(rep, "--iosemu", ios, "--sizes", "2", "--concurrency", "1,2", "--sessions", "4", "--held", "3", "--show-run", "3", "--json", js)
+	cmd := exec.Command(rep, "--iosemu", ios, "--sizes", "2", "--concurrency", "1,2", "--sessions", "4", "--held", "30", "--show-run", "3", "--json", js)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, out)
@@ -64,7 +64,7 @@ func TestReportRuns(t *testing.T) {
 	if len(p.Sessions) != 2 || p.Sessions[1].Concurrency != 2 || p.Sessions[1].Latency.N != 4 || p.Sessions[0].Failed != 0 || p.Sessions[0].Latency.P50 <= 0 {
 		t.Errorf("session figures: %s", data)
 	}
-	if p.Held == nil || p.Held.Sessions != 3 || p.ShowRun == nil || p.ShowRun.N != 3 {
+	if p.Held == nil || p.Held.Sessions != 30 || p.ShowRun == nil || p.ShowRun.N != 3 {
 		t.Errorf("held and show running-config figures: %s", data)
 	}
 }
