@@ -30,7 +30,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), ctlCmd(), versionCmd())
+	root.AddCommand(runCmd(), ctlCmd(), versionCmd(), deviceCmd(), serviceCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "iosemu:", err)
 		var ue usageError
