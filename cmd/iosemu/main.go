@@ -3,6 +3,8 @@
 //
 //	iosemu run [--lab FILE|seed|blank] [--state DIR] [--start RFC3339] [--time-scale X] [--base-port N]
 //	iosemu ctl [--addr HOST:PORT] devices | clock | clock advance 640d | clock set RFC3339 | reset DEVICE | save
+//	iosemu device [--dir DIR | --name N --platform P --address A …] [--ssh-port N] [--telnet-port N] [--http-port N] [--peer LABADDR=HOST]
+//	iosemu service ftp --dir DIR --listen ADDR
 //	iosemu version
 //
 // IOS generates RSA keys from 360 bits up (512 is the modulus question's
@@ -26,7 +28,7 @@ var version = "dev"
 func main() {
 	root := &cobra.Command{
 		Use:           "iosemu",
-		Short:         "Emulated Cisco IOS / IOS-XE routers over SSH and telnet, on one virtual lab clock",
+		Short:         "Emulated Cisco IOS / IOS-XE routers over SSH and telnet, with the IOS PKI (certificate server, SCEP, renewal, CA rollover), on one virtual lab clock",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
