@@ -67,6 +67,17 @@ type Connector interface {
 	Telnet(s *Session, word string) bool
 }
 
+// FileServer is a Host that copies files over an SSH exec request: the IOS
+// SCP server ("scp -t flash:/x" receives a file, "scp -f flash:/x" sends
+// one).
+type FileServer interface {
+	// SCP serves command over rw for the session's user, without the host
+	// lock held, and returns the exit status. ok=false means the host does
+	// not take the command (not an scp command, or the server is off): it
+	// then runs as a CLI command, as on IOS.
+	SCP(s *Session, rw io.ReadWriter, command string) (status int, ok bool)
+}
+
 // Conn is a transport's session as the CLI sees it.
 type Conn struct {
 	RW      io.ReadWriter
@@ -455,6 +466,15 @@ func (s *Session) Serve(ctx context.Context) {
 	go s.showNotes(done)
 	s.ed.help, s.ed.complete = s.showHelp, s.complete
 	if s.conn.Command != "" {
+		if fsrv, ok := s.host.(FileServer); ok {
+			if status, ok := fsrv.SCP(s, s.conn.RW, s.conn.Command); ok {
+				if s.conn.Exit != nil {
+					s.conn.Exit(status)
+				}
+				s.Close()
+				return
+			}
+		}
 		s.length, s.sizeSet = 0, true
 		s.runLine(s.conn.Command)
 		s.flush()

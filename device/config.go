@@ -25,6 +25,10 @@ type config struct {
 	logBuffered  bool
 	logSize      int
 	logLevel     string
+	noLogConsole bool   // no logging console
+	consoleLevel string // logging console LEVEL ("": debugging, the default)
+	filePrompt   string // file prompt noisy|quiet ("": alert, the default)
+	scpServer    bool   // ip scp server enable
 	tsDebug      tsCfg
 	tsLog        tsCfg
 	passwordEnc  bool
@@ -262,6 +266,12 @@ func (d *Router) writeLogging(w *strings.Builder) {
 		}
 		w.WriteString(s + "\n")
 	}
+	switch {
+	case c.noLogConsole:
+		w.WriteString("no logging console\n")
+	case c.consoleLevel != "" && c.consoleLevel != "debugging":
+		fmt.Fprintf(w, "logging console %s\n", c.consoleLevel)
+	}
 }
 
 func (d *Router) writeEnable(w *strings.Builder) {
@@ -297,6 +307,7 @@ func (d *Router) writeIP(w *strings.Builder) {
 		fmt.Fprintf(w, "ip domain name %s\n", d.cfg.domainName)
 	}
 	w.WriteString("ip cef\nno ipv6 cef\n!\n")
+	d.writeFileCfg(w)
 }
 
 func (d *Router) writeUsers(w *strings.Builder) {
@@ -357,6 +368,9 @@ func (d *Router) writeHTTP(w *strings.Builder) {
 		}
 	} else {
 		w.WriteString("no ip http server\n")
+	}
+	if d.cfg.scpServer {
+		w.WriteString("ip scp server enable\n")
 	}
 	w.WriteString("!\n")
 }
