@@ -212,6 +212,7 @@ func (d *Router) buildRegistry() {
 	d.registerInterfaceType(r)
 	d.registerSystem(r)
 	d.registerFiles(r)
+	d.registerShows(r)
 	d.registerInterfaces(r)
 	d.registerLines(r)
 	d.registerClock(r)
