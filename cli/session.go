@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/parser"
 )
 
@@ -76,6 +78,15 @@ type FileServer interface {
 	// not take the command (not an scp command, or the server is off): it
 	// then runs as a CLI command, as on IOS.
 	SCP(s *Session, rw io.ReadWriter, command string) (status int, ok bool)
+}
+
+// Idler is a Host whose lines log out idle sessions (IOS exec-timeout).
+type Idler interface {
+	// ExecTimeout is the idle limit of a line ("vty0"); 0 means none.
+	ExecTimeout(line string) time.Duration
+	// IdleTimer calls f once d of idle time has passed since the timer's
+	// last Touch (the lab clock measures it: scaled wall time, never jumps).
+	IdleTimer(d time.Duration, f func()) *clock.IdleTimer
 }
 
 // Conn is a transport's session as the CLI sees it.
@@ -483,6 +494,8 @@ func (s *Session) Serve(ctx context.Context) {
 	}
 	stop := context.AfterFunc(ctx, s.Close)
 	defer stop()
+	idle := s.idleTimer(nil)
+	defer func() { idle.stop() }()
 	s.banner("exec")
 	s.write("\n")
 	for !s.closed.Load() {
@@ -496,6 +509,8 @@ func (s *Session) Serve(ctx context.Context) {
 			s.runLine(text)
 			s.page(s.out.String())
 			s.out.Reset()
+			// The command may have changed the line's exec-timeout.
+			idle = s.idleTimer(idle)
 		case evCtrlZ, evCtrlC:
 			s.collect = nil
 			if s.mode != parser.Exec {
@@ -651,4 +666,39 @@ func (s *Session) followWindow() {
 	if w, h := s.conn.Window(); w > 0 && h > 0 {
 		s.width, s.length = w, h
 	}
+}
+
+// idle is a session's exec-timeout: the limit it was armed with and its
+// timer.
+type idle struct {
+	limit time.Duration
+	t     *clock.IdleTimer
+}
+
+func (i *idle) stop() {
+	if i != nil && i.t != nil {
+		i.t.Stop()
+	}
+}
+
+// idleTimer arms the line's exec-timeout, or keeps cur when the limit has
+// not changed. When it fires the session ends, as IOS closes an idle vty.
+func (s *Session) idleTimer(cur *idle) *idle {
+	h, ok := s.host.(Idler)
+	if !ok || s.nested {
+		return cur
+	}
+	d := h.ExecTimeout(s.line)
+	if cur != nil && cur.limit == d {
+		return cur
+	}
+	cur.stop()
+	s.keys.input.Store(nil)
+	if d <= 0 {
+		return &idle{limit: d}
+	}
+	t := h.IdleTimer(d, s.Close)
+	touch := t.Touch
+	s.keys.input.Store(&touch)
+	return &idle{limit: d, t: t}
 }
