@@ -83,6 +83,8 @@ type Router struct {
 	httpc        HTTPDoer
 	peer         func(addr netip.Addr) (*Router, bool)
 	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
+	ifAddrs      atomic.Value            // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
+	counters     counterSet              // interface counters, under their own lock
 	arp          map[netip.Addr]arpEntry // the ARP cache
 	rand         io.Reader
 
@@ -213,6 +215,7 @@ func (d *Router) buildRegistry() {
 	d.registerSystem(r)
 	d.registerFiles(r)
 	d.registerShows(r)
+	d.registerCounters(r)
 	d.registerInterfaces(r)
 	d.registerLines(r)
 	d.registerClock(r)
