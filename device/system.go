@@ -387,7 +387,8 @@ func (d *Router) showVersion(s *cli.Session, _ parser.Args) {
 
 func (d *Router) showUsers(s *cli.Session, _ parser.Args) {
 	s.Println("    Line       User       Host(s)              Idle       Location")
-	s.Printf("%s%3d %-9s %-10s %-20s %-8s \n", " ", 0, "con 0", "", "idle", "00:00:00")
+	// Nobody is on the console of an emulated router: IOS lists only the
+	// lines in use.
 	for _, o := range d.Sessions() {
 		mark := " "
 		if o == s {

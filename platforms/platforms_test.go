@@ -328,3 +328,15 @@ func TestSlots(t *testing.T) {
 		t.Errorf("ISR-G1 has licenses")
 	}
 }
+
+// TestCSRSerial: a CSR 1000V's serial is 11 characters starting with 9, as
+// in show_inventory__csr1000v__github_ciscolive_lab.txt (9M93T8LVKM4) and
+// show_version__csr1000v_iosxe_16.11.1a_devnet__github_blog.txt (9RYMNIFHO62).
+func TestCSRSerial(t *testing.T) {
+	p, _ := Lookup("CSR1k")
+	for _, name := range []string{"R1", "spoke-4", "x"} {
+		if s := p.Identity(name).Serial; len(s) != 11 || s[0] != '9' {
+			t.Errorf("CSR serial for %s = %q", name, s)
+		}
+	}
+}
