@@ -284,7 +284,23 @@ func (d *Router) boot(reason string) error {
 	d.saved, d.savedBy = time.Time{}, ""
 	d.cfg.dirty = false
 	d.mu.Unlock()
-	d.Log("%SYS-5-RESTART: System restarted --")
+	// The boot lines a real router logs: the restart with the software
+	// banner under it, then each interface that comes up.
+	d.logLines("%SYS-5-RESTART: System restarted --", d.profile.RestartBanner())
+	d.mu.Lock()
+	var up []string
+	for _, i := range d.cfg.interfaces {
+		if !i.shutdown {
+			up = append(up, i.name)
+		}
+	}
+	d.mu.Unlock()
+	for _, n := range up {
+		d.Log(fmt.Sprintf("%%LINK-3-UPDOWN: Interface %s, changed state to up", n))
+	}
+	for _, n := range up {
+		d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", n))
+	}
 	for _, f := range d.onBooted {
 		f()
 	}
@@ -564,8 +580,16 @@ func cleanLogLine(msg string) string {
 
 // Log records a syslog message with the device's timestamp in the logging
 // buffer and queues it for every session with terminal monitor.
-func (d *Router) Log(msg string) {
+func (d *Router) Log(msg string) { d.logLines(msg, nil) }
+
+// logLines logs msg followed by lines of the device's own text (a software
+// banner), which start at the left margin as IOS prints them; only msg is
+// cleaned.
+func (d *Router) logLines(msg string, extra []string) {
 	msg = cleanLogMessage(msg)
+	for _, l := range extra {
+		msg += "\n" + l
+	}
 	d.lmu.Lock()
 	line := msg
 	if !d.tsOff {

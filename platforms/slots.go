@@ -112,3 +112,15 @@ func (p *Profile) ShowLicense() string {
 	}
 	return b.String()
 }
+
+// RestartBanner is the software banner IOS logs under %SYS-5-RESTART at
+// boot: the image's name, version, support URL, copyright and build lines,
+// as `show version` begins.
+func (p *Profile) RestartBanner() []string {
+	return []string{
+		fmt.Sprintf("Cisco IOS Software, %s, Version %s, RELEASE SOFTWARE (%s)", p.SoftwareLine, p.Version, p.FC),
+		techSupport,
+		fmt.Sprintf("Copyright (c) 1986-%d by Cisco Systems, Inc.", p.CopyrightYear),
+		"Compiled " + p.Compiled,
+	}
+}
