@@ -190,6 +190,17 @@ func New(opt Options) (*Router, error) {
 			}
 		}
 	}
+	// An IOS-XE bootflash is a Linux file system: lost+found, and the
+	// directories the system writes its core dumps and trace logs into.
+	if p.IsXE() {
+		if fl, ok := store.Device(p.Flash); ok {
+			for _, dir := range []string{"lost+found", "core", "tracelogs"} {
+				if err := fl.Mkdir(dir, d.clk.Now()); err != nil && !errors.Is(err, fs.ErrExist) {
+					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+				}
+			}
+		}
+	}
 	d.buildRegistry()
 	d.ready = make(chan struct{})
 	if err := d.boot("power-on"); err != nil {
