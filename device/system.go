@@ -452,10 +452,12 @@ func (d *Router) versionState() platforms.VersionState {
 		Uptime:           clock.FormatUptime(up),
 		ProcessorUptime:  clock.FormatUptime(up),
 		LastReloadReason: d.reason,
-		ReloadedAt:       d.booted.In(d.clk.Location()),
-		RestartedAt:      d.booted.In(d.clk.Location()),
-		ConfigRegister:   d.profile.ConfigRegister,
-		Now:              now,
+		// The emulator restarts at once; the reload is shown as issued the
+		// platform's boot time before the restart, as a real router shows.
+		ReloadedAt:     d.booted.Add(-d.profile.BootTime).In(d.clk.Location()),
+		RestartedAt:    d.booted.In(d.clk.Location()),
+		ConfigRegister: d.profile.ConfigRegister,
+		Now:            now,
 	}
 }
 
