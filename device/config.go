@@ -13,33 +13,36 @@ import (
 // config is the router's running configuration as state. Everything
 // `show running-config` prints is rendered from here by the section writers.
 type config struct {
-	hostname     string
-	enable       *secret
-	users        map[string]*user
-	domainName   string
-	domainLookup bool
-	interfaces   []*iface
-	lines        []*lineCfg
-	httpServer   bool
-	httpPort     int
-	logBuffered  bool
-	logSize      int
-	logLevel     string
-	noLogConsole bool   // no logging console
-	consoleLevel string // logging console LEVEL ("": debugging, the default)
-	filePrompt   string // file prompt noisy|quiet ("": alert, the default)
-	scpServer    bool   // ip scp server enable
-	tsDebug      tsCfg
-	tsLog        tsCfg
-	passwordEnc  bool
-	tz           *tzCfg
-	summer       *summerCfg
-	calendarOK   bool
-	ntpServers   []string
-	routes       []staticRoute
-	banners      map[string]string // motd, login, exec: the text between the delimiters
-	method       string            // how an address was set: "NVRAM" while booting, else "manual"
-	dirty        bool              // changed since the last save
+	hostname      string
+	enable        *secret
+	users         map[string]*user
+	domainName    string
+	domainLookup  bool
+	interfaces    []*iface
+	lines         []*lineCfg
+	httpServer    bool
+	httpPort      int
+	logBuffered   bool
+	logSize       int
+	logLevel      string
+	noLogConsole  bool      // no logging console
+	consoleLevel  string    // logging console LEVEL ("": debugging, the default)
+	filePrompt    string    // file prompt noisy|quiet ("": alert, the default)
+	scpServer     bool      // ip scp server enable
+	vrfs          []*vrfCfg // vrf definition
+	multilinkAuth bool      // multilink bundle-name authenticated
+	redundancy    bool      // redundancy / mode none
+	tsDebug       tsCfg
+	tsLog         tsCfg
+	passwordEnc   bool
+	tz            *tzCfg
+	summer        *summerCfg
+	calendarOK    bool
+	ntpServers    []string
+	routes        []staticRoute
+	banners       map[string]string // motd, login, exec: the text between the delimiters
+	method        string            // how an address was set: "NVRAM" while booting, else "manual"
+	dirty         bool              // changed since the last save
 }
 
 type user struct {
@@ -59,6 +62,7 @@ type iface struct {
 	addr                  netip.Prefix
 	method                string
 	shutdown              bool
+	vrf                   string // vrf forwarding
 }
 
 type lineCfg struct {
@@ -132,6 +136,7 @@ func defaultConfig(d *Router) *config {
 		c.lines = append(c.lines, &lineCfg{kind: "aux"})
 	}
 	c.lines = append(c.lines, &lineCfg{kind: "vty", first: 0, last: 4})
+	d.xeDefaults(c)
 	d.hostname.Store(c.hostname)
 	d.domainLookup.Store(true)
 	d.lmu.Lock()
@@ -171,8 +176,10 @@ func (d *Router) writeCore(w *strings.Builder) {
 		{OrderLogging, d.writeLogging},
 		{OrderEnable, d.writeEnable},
 		{OrderClock, d.writeClock},
+		{OrderBoot + 5, d.writeVRFs},
 		{OrderIP, d.writeIP},
 		{OrderUsers, d.writeUsers},
+		{OrderUsers + 5, d.writeXEGlobal},
 		{OrderInterfaces, d.writeInterfaces},
 		{OrderHTTP, d.writeHTTP},
 		{OrderRoutes, d.writeRoutes},
@@ -342,6 +349,9 @@ func (d *Router) writeInterface(w *strings.Builder, i *iface) {
 	fmt.Fprintf(w, "interface %s\n", i.name)
 	if i.description != "" {
 		fmt.Fprintf(w, " description %s\n", i.description)
+	}
+	if i.vrf != "" {
+		fmt.Fprintf(w, " vrf forwarding %s\n", i.vrf)
 	}
 	if i.addr.IsValid() {
 		fmt.Fprintf(w, " ip address %s %s\n", i.addr.Addr(), maskString(i.addr.Bits()))

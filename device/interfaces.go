@@ -235,6 +235,9 @@ func (d *Router) interfaceCmd(s *cli.Session, a parser.Args, im *parser.Mode, na
 
 func (d *Router) registerInterfaces(r *cli.Registry) {
 	im := cli.NewMode(r, "config-if", "(config-if)#", parser.Config)
+	if d.profile.IsXE() {
+		d.registerXE(r, im)
+	}
 	r.Install(parser.Config,
 		cmd{Syntax: "interface IFNAME$name", Help: "Select an interface to configure\nInterface name",
 			No: "interface IFNAME$name", NoHelp: "Select an interface to configure\nInterface name",

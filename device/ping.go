@@ -80,7 +80,7 @@ func (d *Router) arpLookup(a netip.Addr) (arpEntry, bool) {
 // onLink is the up interface whose subnet holds a, if any.
 func (d *Router) onLink(a netip.Addr) *iface {
 	for _, i := range d.cfg.interfaces {
-		if i.addr.IsValid() && !i.shutdown && i.addr.Masked().Contains(a) {
+		if i.addr.IsValid() && !i.shutdown && i.vrf == "" && i.addr.Masked().Contains(a) {
 			return i
 		}
 	}

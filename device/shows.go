@@ -28,7 +28,7 @@ func (d *Router) registerShows(r *cli.Registry) {
 		cmd{Syntax: "show processes cpu [<sorted|history>$how]", Help: cli.HelpShow + "\nActive process statistics\nShow CPU use per process\nSort output by percentage of CPU used\nShow CPU history in graph format", Handler: d.showProcessesCPU},
 		cmd{Syntax: "show processes memory", Help: cli.HelpShow + "\nActive process statistics\nShow memory use per process", Handler: d.showProcessesMemory},
 		cmd{Syntax: "show ip access-lists", Help: cli.HelpShow + "\nIP information\nList IP access lists", Handler: func(*cli.Session, parser.Args) {}},
-		cmd{Syntax: "show vrf", Help: cli.HelpShow + "\nVPN Routing/Forwarding instance information", Handler: func(*cli.Session, parser.Args) {}},
+		cmd{Syntax: "show vrf", Help: cli.HelpShow + "\nVPN Routing/Forwarding instance information", Handler: d.showVRF},
 		cmd{Syntax: "show ip cef", Help: cli.HelpShow + "\nIP information\nCisco Express Forwarding", Handler: d.showCEF},
 		cmd{Syntax: "show archive", Help: cli.HelpShow + "\nArchive functions", Handler: d.showArchive},
 	)
