@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/iosemu/iosemu/parser"
@@ -130,15 +131,60 @@ func configure(s *Session, a parser.Args) {
 func showTerminal(s *Session, _ parser.Args) {
 	s.Printf("Line %s, Location: \"\", Type: \"\"\n", s.line)
 	s.Printf("Length: %d lines, Width: %d columns\n", s.length, s.width)
-	s.Printf("Status: PSI Enabled, Ready, Active, Automore On\n")
+	s.Printf("Baud rate (TX/RX) is 9600/9600\n")
+	s.Printf("Status: PSI Enabled, Ready, Active, No Exit Banner, Automore On\n")
 	s.Printf("Capabilities: none\n")
+	s.Printf("Modem state: Ready\n")
+	s.Printf("Group codes:    0\n")
+	s.Printf("Special Chars: Escape  Hold  Stop  Start  Disconnect  Activation\n")
+	s.Printf("                ^^x    none  -     -       none         \n")
+	// The host answers these under its own lock, which the command holds.
+	relock := s.Unlocked()
+	idle := "00:10:00"
+	if h, ok := s.host.(Idler); ok {
+		idle = "never"
+		if d := h.ExecTimeout(s.line); d > 0 {
+			idle = fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+		}
+	}
+	s.Printf("Timeouts:      Idle EXEC    Idle Session   Modem Answer  Session   Dispatch\n")
+	s.Printf("               %-12s    never                        none     not set\n", idle)
+	s.Printf("                            Idle Session Disconnect Warning\n                              never \n")
+	s.Printf("                            Login-sequence User Response\n                             00:00:30\n")
+	s.Printf("                            Autoselect Initial Wait\n                              not set \n")
+	s.Printf("Modem type is unknown.\nSession limit is not set.\n")
+	s.Printf("Editing is enabled.\n")
+	s.Printf("History is enabled, history size is %d.\n", s.hist.size)
+	lookup := "disabled"
+	if s.host.DomainLookup() {
+		lookup = "enabled"
+	}
+	s.Printf("DNS resolution in show commands is %s\n", lookup)
+	s.Printf("Full user help is disabled\n")
+	in := "telnet ssh"
+	if h, ok := s.host.(interface{ Transports() (ssh, telnet bool) }); ok {
+		ssh, telnet := h.Transports()
+		switch {
+		case ssh && telnet:
+		case ssh:
+			in = "ssh"
+		case telnet:
+			in = "telnet"
+		default:
+			in = "none"
+		}
+	}
+	relock()
+	s.Printf("Allowed input transports are %s.\n", in)
+	s.Printf("Allowed output transports are telnet ssh.\n")
+	s.Printf("Preferred transport is telnet.\n")
+	s.Printf("Shell: enabled\nShell trace: off\n")
+	s.Printf("No output characters are padded\nNo special data dispatching characters\n")
 	mon := "off"
 	if s.monitor.Load() {
 		mon = "on"
 	}
 	s.Printf("Terminal monitor is %s\n", mon)
-	s.Printf("History is enabled, history size is %d.\n", s.hist.size)
-	s.Printf("Editing is enabled.\n")
 }
 
 // checkEnable asks the host with the device lock released: the host takes

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -32,6 +33,9 @@ type keyReader struct {
 	err    error // why the stream ended; set before chunks is closed
 	buf    []byte
 	lastCR bool // the previous byte was '\r': a following '\n' or NUL belongs to it
+	// input, if set, is told of every chunk the client sends (idle time,
+	// exec-timeout); it is read by the reader goroutine.
+	input atomic.Pointer[func()]
 }
 
 // Special keys decoded from escape sequences.
@@ -68,6 +72,9 @@ func (k *keyReader) start() {
 				b := make([]byte, 4096)
 				n, err := k.src.Read(b)
 				if n > 0 {
+					if f := k.input.Load(); f != nil {
+						(*f)()
+					}
 					select {
 					case k.chunks <- b[:n]:
 					case <-k.done:

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/parser"
 )
 
@@ -65,6 +67,26 @@ type Host interface {
 // named a host it can try.
 type Connector interface {
 	Telnet(s *Session, word string) bool
+}
+
+// FileServer is a Host that copies files over an SSH exec request: the IOS
+// SCP server ("scp -t flash:/x" receives a file, "scp -f flash:/x" sends
+// one).
+type FileServer interface {
+	// SCP serves command over rw for the session's user, without the host
+	// lock held, and returns the exit status. ok=false means the host does
+	// not take the command (not an scp command, or the server is off): it
+	// then runs as a CLI command, as on IOS.
+	SCP(s *Session, rw io.ReadWriter, command string) (status int, ok bool)
+}
+
+// Idler is a Host whose lines log out idle sessions (IOS exec-timeout).
+type Idler interface {
+	// ExecTimeout is the idle limit of a line ("vty0"); 0 means none.
+	ExecTimeout(line string) time.Duration
+	// IdleTimer calls f once d of idle time has passed since the timer's
+	// last Touch (the lab clock measures it: scaled wall time, never jumps).
+	IdleTimer(d time.Duration, f func()) *clock.IdleTimer
 }
 
 // Conn is a transport's session as the CLI sees it.
@@ -455,6 +477,15 @@ func (s *Session) Serve(ctx context.Context) {
 	go s.showNotes(done)
 	s.ed.help, s.ed.complete = s.showHelp, s.complete
 	if s.conn.Command != "" {
+		if fsrv, ok := s.host.(FileServer); ok {
+			if status, ok := fsrv.SCP(s, s.conn.RW, s.conn.Command); ok {
+				if s.conn.Exit != nil {
+					s.conn.Exit(status)
+				}
+				s.Close()
+				return
+			}
+		}
 		s.length, s.sizeSet = 0, true
 		s.runLine(s.conn.Command)
 		s.flush()
@@ -463,6 +494,8 @@ func (s *Session) Serve(ctx context.Context) {
 	}
 	stop := context.AfterFunc(ctx, s.Close)
 	defer stop()
+	idle := s.idleTimer(nil)
+	defer func() { idle.stop() }()
 	s.banner("exec")
 	s.write("\n")
 	for !s.closed.Load() {
@@ -476,6 +509,8 @@ func (s *Session) Serve(ctx context.Context) {
 			s.runLine(text)
 			s.page(s.out.String())
 			s.out.Reset()
+			// The command may have changed the line's exec-timeout.
+			idle = s.idleTimer(idle)
 		case evCtrlZ, evCtrlC:
 			s.collect = nil
 			if s.mode != parser.Exec {
@@ -631,4 +666,39 @@ func (s *Session) followWindow() {
 	if w, h := s.conn.Window(); w > 0 && h > 0 {
 		s.width, s.length = w, h
 	}
+}
+
+// idle is a session's exec-timeout: the limit it was armed with and its
+// timer.
+type idle struct {
+	limit time.Duration
+	t     *clock.IdleTimer
+}
+
+func (i *idle) stop() {
+	if i != nil && i.t != nil {
+		i.t.Stop()
+	}
+}
+
+// idleTimer arms the line's exec-timeout, or keeps cur when the limit has
+// not changed. When it fires the session ends, as IOS closes an idle vty.
+func (s *Session) idleTimer(cur *idle) *idle {
+	h, ok := s.host.(Idler)
+	if !ok || s.nested {
+		return cur
+	}
+	d := h.ExecTimeout(s.line)
+	if cur != nil && cur.limit == d {
+		return cur
+	}
+	cur.stop()
+	s.keys.input.Store(nil)
+	if d <= 0 {
+		return &idle{limit: d}
+	}
+	t := h.IdleTimer(d, s.Close)
+	touch := t.Touch
+	s.keys.input.Store(&touch)
+	return &idle{limit: d, t: t}
 }

@@ -13,29 +13,36 @@ import (
 // config is the router's running configuration as state. Everything
 // `show running-config` prints is rendered from here by the section writers.
 type config struct {
-	hostname     string
-	enable       *secret
-	users        map[string]*user
-	domainName   string
-	domainLookup bool
-	interfaces   []*iface
-	lines        []*lineCfg
-	httpServer   bool
-	httpPort     int
-	logBuffered  bool
-	logSize      int
-	logLevel     string
-	tsDebug      tsCfg
-	tsLog        tsCfg
-	passwordEnc  bool
-	tz           *tzCfg
-	summer       *summerCfg
-	calendarOK   bool
-	ntpServers   []string
-	routes       []staticRoute
-	banners      map[string]string // motd, login, exec: the text between the delimiters
-	method       string            // how an address was set: "NVRAM" while booting, else "manual"
-	dirty        bool              // changed since the last save
+	hostname      string
+	enable        *secret
+	users         map[string]*user
+	domainName    string
+	domainLookup  bool
+	interfaces    []*iface
+	lines         []*lineCfg
+	httpServer    bool
+	httpPort      int
+	logBuffered   bool
+	logSize       int
+	logLevel      string
+	noLogConsole  bool      // no logging console
+	consoleLevel  string    // logging console LEVEL ("": debugging, the default)
+	filePrompt    string    // file prompt noisy|quiet ("": alert, the default)
+	scpServer     bool      // ip scp server enable
+	vrfs          []*vrfCfg // vrf definition
+	multilinkAuth bool      // multilink bundle-name authenticated
+	redundancy    bool      // redundancy / mode none
+	tsDebug       tsCfg
+	tsLog         tsCfg
+	passwordEnc   bool
+	tz            *tzCfg
+	summer        *summerCfg
+	calendarOK    bool
+	ntpServers    []string
+	routes        []staticRoute
+	banners       map[string]string // motd, login, exec: the text between the delimiters
+	method        string            // how an address was set: "NVRAM" while booting, else "manual"
+	dirty         bool              // changed since the last save
 }
 
 type user struct {
@@ -55,6 +62,7 @@ type iface struct {
 	addr                  netip.Prefix
 	method                string
 	shutdown              bool
+	vrf                   string // vrf forwarding
 }
 
 type lineCfg struct {
@@ -128,6 +136,7 @@ func defaultConfig(d *Router) *config {
 		c.lines = append(c.lines, &lineCfg{kind: "aux"})
 	}
 	c.lines = append(c.lines, &lineCfg{kind: "vty", first: 0, last: 4})
+	d.xeDefaults(c)
 	d.hostname.Store(c.hostname)
 	d.domainLookup.Store(true)
 	d.lmu.Lock()
@@ -167,8 +176,10 @@ func (d *Router) writeCore(w *strings.Builder) {
 		{OrderLogging, d.writeLogging},
 		{OrderEnable, d.writeEnable},
 		{OrderClock, d.writeClock},
+		{OrderBoot + 5, d.writeVRFs},
 		{OrderIP, d.writeIP},
 		{OrderUsers, d.writeUsers},
+		{OrderUsers + 5, d.writeXEGlobal},
 		{OrderInterfaces, d.writeInterfaces},
 		{OrderHTTP, d.writeHTTP},
 		{OrderRoutes, d.writeRoutes},
@@ -262,6 +273,12 @@ func (d *Router) writeLogging(w *strings.Builder) {
 		}
 		w.WriteString(s + "\n")
 	}
+	switch {
+	case c.noLogConsole:
+		w.WriteString("no logging console\n")
+	case c.consoleLevel != "" && c.consoleLevel != "debugging":
+		fmt.Fprintf(w, "logging console %s\n", c.consoleLevel)
+	}
 }
 
 func (d *Router) writeEnable(w *strings.Builder) {
@@ -297,6 +314,7 @@ func (d *Router) writeIP(w *strings.Builder) {
 		fmt.Fprintf(w, "ip domain name %s\n", d.cfg.domainName)
 	}
 	w.WriteString("ip cef\nno ipv6 cef\n!\n")
+	d.writeFileCfg(w)
 }
 
 func (d *Router) writeUsers(w *strings.Builder) {
@@ -332,6 +350,9 @@ func (d *Router) writeInterface(w *strings.Builder, i *iface) {
 	if i.description != "" {
 		fmt.Fprintf(w, " description %s\n", i.description)
 	}
+	if i.vrf != "" {
+		fmt.Fprintf(w, " vrf forwarding %s\n", i.vrf)
+	}
 	if i.addr.IsValid() {
 		fmt.Fprintf(w, " ip address %s %s\n", i.addr.Addr(), maskString(i.addr.Bits()))
 	} else {
@@ -357,6 +378,9 @@ func (d *Router) writeHTTP(w *strings.Builder) {
 		}
 	} else {
 		w.WriteString("no ip http server\n")
+	}
+	if d.cfg.scpServer {
+		w.WriteString("ip scp server enable\n")
 	}
 	w.WriteString("!\n")
 }

@@ -16,9 +16,17 @@ func (d *Router) registerFacts(r *cli.Registry) {
 	r.Install(parser.Exec,
 		cmd{Syntax: "show memory statistics", Help: cli.HelpShow + "\nMemory statistics\nMemory statistics", Handler: d.showMemory},
 		cmd{Syntax: "show ip interface [IFNAME$ifname]", Help: cli.HelpShow + "\nIP information\nIP interface status and configuration\nInterface name", Handler: d.showIPInterface},
-		cmd{Syntax: "show ipv6 interface [brief]", Help: cli.HelpShow + "\nIPv6 information\nIPv6 interface status and configuration\nBrief summary of IPv6 status and configuration",
+		cmd{Syntax: "show ipv6 interface", Help: cli.HelpShow + "\nIPv6 information\nIPv6 interface status and configuration",
 			// No interface has IPv6 enabled: IOS lists nothing.
 			Handler: func(*cli.Session, parser.Args) {}},
+		cmd{Syntax: "show ipv6 interface brief", Help: cli.HelpShow + "\nIPv6 information\nIPv6 interface status and configuration\nBrief summary of IPv6 status and configuration",
+			// Every interface, none with an IPv6 address.
+			Handler: func(s *cli.Session, _ parser.Args) {
+				for _, i := range d.cfg.interfaces {
+					st, proto := i.status()
+					s.Printf("%-23s[%s/%s]\n    unassigned\n", i.name, st, proto)
+				}
+			}},
 		cmd{Syntax: "show lldp [neighbors] [detail]", Help: cli.HelpShow + "\nLLDP information\nLLDP neighbor entries\nShow detailed information",
 			Handler: func(s *cli.Session, _ parser.Args) { s.Println("% LLDP is not enabled") }},
 		cmd{Syntax: "show cdp [neighbors] [detail]", Help: cli.HelpShow + "\nCDP information\nCDP neighbor entries\nShow detailed information",

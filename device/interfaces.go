@@ -235,6 +235,9 @@ func (d *Router) interfaceCmd(s *cli.Session, a parser.Args, im *parser.Mode, na
 
 func (d *Router) registerInterfaces(r *cli.Registry) {
 	im := cli.NewMode(r, "config-if", "(config-if)#", parser.Config)
+	if d.profile.IsXE() {
+		d.registerXE(r, im)
+	}
 	r.Install(parser.Config,
 		cmd{Syntax: "interface IFNAME$name", Help: "Select an interface to configure\nInterface name",
 			No: "interface IFNAME$name", NoHelp: "Select an interface to configure\nInterface name",
@@ -301,6 +304,9 @@ func (d *Router) registerInterfaces(r *cli.Registry) {
 				down := !a.Negated()
 				if a.Default() {
 					down = i.builtin
+				}
+				if i.shutdown != down {
+					d.counters.reset(i.name)
 				}
 				if i.shutdown != down && !s.Headless() {
 					if down {
@@ -407,34 +413,7 @@ func (d *Router) showInterfaces(s *cli.Session, a parser.Args) {
 		return
 	}
 	for _, i := range list {
-		idx := d.ifIndex(i)
-		st, proto := i.status()
-		s.Printf("%s is %s, line protocol is %s \n", i.name, st, proto)
-		if strings.HasPrefix(i.name, "Loopback") {
-			s.Printf("  Hardware is Loopback\n")
-		} else {
-			s.Printf("  Hardware is %s, address is %s (bia %s)\n", i.hardware, d.ident.InterfaceMAC(idx), d.ident.InterfaceMAC(idx))
-		}
-		if i.description != "" {
-			s.Printf("  Description: %s\n", i.description)
-		}
-		if i.addr.IsValid() {
-			s.Printf("  Internet address is %s\n", i.addr)
-		}
-		mtu := 1500
-		if strings.HasPrefix(i.name, "Loopback") {
-			mtu = 1514
-		}
-		s.Printf("  MTU %d bytes, BW %d Kbit/sec, DLY %d usec, \n     reliability 255/255, txload 1/255, rxload 1/255\n", mtu, i.bandwidth, dly(i))
-		if strings.HasPrefix(i.name, "Loopback") {
-			s.Printf("  Encapsulation LOOPBACK, loopback not set\n")
-		} else {
-			s.Printf("  Encapsulation ARPA, loopback not set\n  Keepalive set (10 sec)\n")
-		}
-		s.Printf("  Last input never, output never, output hang never\n")
-		s.Printf("  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0\n")
-		s.Printf("  5 minute input rate 0 bits/sec, 0 packets/sec\n  5 minute output rate 0 bits/sec, 0 packets/sec\n")
-		s.Printf("     0 packets input, 0 bytes, 0 no buffer\n     0 packets output, 0 bytes, 0 underruns\n")
+		d.showInterface(s, i)
 	}
 }
 

@@ -1,7 +1,12 @@
 package device
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/iosemu/iosemu/cli"
+	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/parser"
 )
 
@@ -102,4 +107,30 @@ func (d *Router) Transports() (ssh, telnet bool) {
 		}
 	}
 	return ssh, telnet
+}
+
+// defaultExecTimeout is IOS's exec-timeout when a line sets none.
+const defaultExecTimeout = 10 * time.Minute
+
+// ExecTimeout implements cli.Idler: the exec-timeout of a line ("vty2",
+// "con0"); 0 when `exec-timeout 0 0` turns it off.
+func (d *Router) ExecTimeout(line string) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range d.cfg.lines {
+		n, err := strconv.Atoi(strings.TrimPrefix(line, l.kind))
+		if err != nil || !strings.HasPrefix(line, l.kind) || n < l.first || n > l.last {
+			continue
+		}
+		if !l.execTimeoutOn {
+			return defaultExecTimeout
+		}
+		return time.Duration(l.execTimeout[0])*time.Minute + time.Duration(l.execTimeout[1])*time.Second
+	}
+	return defaultExecTimeout
+}
+
+// IdleTimer implements cli.Idler with the lab clock.
+func (d *Router) IdleTimer(limit time.Duration, f func()) *clock.IdleTimer {
+	return d.lab.IdleTimer(limit, f)
 }

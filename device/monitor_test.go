@@ -52,7 +52,7 @@ func TestTerminalMonitorShowsOtherSessionsLogs(t *testing.T) {
 
 	// show users lists both lines, A's marked.
 	io.WriteString(pw, "show users\r")
-	waitFor(t, ch, &screen, "   0 con 0                idle                 00:00:00 \n*  2 vty 0     admin      idle                 00:00:00 10.0.0.7\n")
+	waitFor(t, ch, &screen, "    Line       User       Host(s)              Idle       Location\n*  2 vty 0     admin      idle                 00:00:00 10.0.0.7\n")
 	pw.Close()
 	<-done
 }

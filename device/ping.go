@@ -38,13 +38,15 @@ func (d *Router) registerPing(r *cli.Registry) {
 // refreshAddrs publishes the addresses of the up interfaces and their MACs,
 // which other routers read without this router's lock.
 func (d *Router) refreshAddrs() {
-	m := map[netip.Addr]string{}
+	m, names := map[netip.Addr]string{}, map[netip.Addr]string{}
 	for n, i := range d.cfg.interfaces {
 		if i.addr.IsValid() && !i.shutdown {
 			m[i.addr.Addr()] = d.ident.InterfaceMAC(n)
+			names[i.addr.Addr()] = i.name
 		}
 	}
 	d.addrs.Store(m)
+	d.ifAddrs.Store(names)
 }
 
 // Owns reports whether an up interface of this router has addr, and that
@@ -78,7 +80,7 @@ func (d *Router) arpLookup(a netip.Addr) (arpEntry, bool) {
 // onLink is the up interface whose subnet holds a, if any.
 func (d *Router) onLink(a netip.Addr) *iface {
 	for _, i := range d.cfg.interfaces {
-		if i.addr.IsValid() && !i.shutdown && i.addr.Masked().Contains(a) {
+		if i.addr.IsValid() && !i.shutdown && i.vrf == "" && i.addr.Masked().Contains(a) {
 			return i
 		}
 	}
@@ -128,7 +130,7 @@ func (d *Router) ping(s *cli.Session, a parser.Args) {
 		if sent > 0 && sent%70 == 0 {
 			s.Println("")
 		}
-		if d.echo(addr) {
+		if d.echo(addr, size) {
 			s.Printf("!")
 			ok++
 		} else {
@@ -153,7 +155,7 @@ func (d *Router) ping(s *cli.Session, a parser.Args) {
 // echo sends one echo to addr (with the lock held) and tells whether it
 // was answered. The first echo to a next hop not in the ARP cache is lost
 // while ARP resolves it.
-func (d *Router) echo(addr netip.Addr) bool {
+func (d *Router) echo(addr netip.Addr, size int) bool {
 	if _, self := d.Owns(addr); self {
 		return true
 	}
@@ -166,12 +168,19 @@ func (d *Router) echo(addr netip.Addr) bool {
 	if !dst || !hopUp {
 		return false
 	}
+	egress := ""
+	if i := d.onLink(hop); i != nil {
+		egress = i.name
+	}
 	if !d.arpKnown(hop) {
-		if i := d.onLink(hop); i != nil {
-			d.arp[hop] = arpEntry{mac: hopMAC, iface: i.name, at: d.lab.Now()}
+		if egress != "" {
+			d.arp[hop] = arpEntry{mac: hopMAC, iface: egress, at: d.lab.Now()}
+			d.countARP(egress, hop)
+			d.countEcho(egress, hop, size, false)
 		}
 		return false
 	}
+	d.countEcho(egress, hop, size, true)
 	return true
 }
 

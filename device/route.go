@@ -114,7 +114,7 @@ type rib struct {
 func (d *Router) routes() (table []rib, gateway string) {
 	var connected []*iface
 	for _, i := range d.cfg.interfaces {
-		if i.addr.IsValid() && !i.shutdown {
+		if i.addr.IsValid() && !i.shutdown && i.vrf == "" {
 			connected = append(connected, i)
 			table = append(table, rib{code: "C", prefix: i.addr.Masked(), text: "is directly connected, " + i.name})
 			if i.addr.Bits() < 32 {

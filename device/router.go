@@ -84,6 +84,8 @@ type Router struct {
 	httpc        HTTPDoer
 	peer         func(addr netip.Addr) (*Router, bool)
 	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
+	ifAddrs      atomic.Value            // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
+	counters     counterSet              // interface counters, under their own lock
 	arp          map[netip.Addr]arpEntry // the ARP cache
 	rand         io.Reader
 
@@ -191,6 +193,17 @@ func New(opt Options) (*Router, error) {
 			}
 		}
 	}
+	// An IOS-XE bootflash is a Linux file system: lost+found, and the
+	// directories the system writes its core dumps and trace logs into.
+	if p.IsXE() {
+		if fl, ok := store.Device(p.Flash); ok {
+			for _, dir := range []string{"lost+found", "core", "tracelogs"} {
+				if err := fl.Mkdir(dir, d.clk.Now()); err != nil && !errors.Is(err, fs.ErrExist) {
+					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+				}
+			}
+		}
+	}
 	d.buildRegistry()
 	d.ready = make(chan struct{})
 	if err := d.boot("power-on"); err != nil {
@@ -215,6 +228,8 @@ func (d *Router) buildRegistry() {
 	d.registerInterfaceType(r)
 	d.registerSystem(r)
 	d.registerFiles(r)
+	d.registerShows(r)
+	d.registerCounters(r)
 	d.registerInterfaces(r)
 	d.registerLines(r)
 	d.registerClock(r)
@@ -283,7 +298,23 @@ func (d *Router) boot(reason string) error {
 	d.saved, d.savedBy = time.Time{}, ""
 	d.cfg.dirty = false
 	d.mu.Unlock()
-	d.Log("%SYS-5-RESTART: System restarted --")
+	// The boot lines a real router logs: the restart with the software
+	// banner under it, then each interface that comes up.
+	d.logLines("%SYS-5-RESTART: System restarted --", d.profile.RestartBanner())
+	d.mu.Lock()
+	var up []string
+	for _, i := range d.cfg.interfaces {
+		if !i.shutdown {
+			up = append(up, i.name)
+		}
+	}
+	d.mu.Unlock()
+	for _, n := range up {
+		d.Log(fmt.Sprintf("%%LINK-3-UPDOWN: Interface %s, changed state to up", n))
+	}
+	for _, n := range up {
+		d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", n))
+	}
 	for _, f := range d.onBooted {
 		f()
 	}
@@ -563,8 +594,16 @@ func cleanLogLine(msg string) string {
 
 // Log records a syslog message with the device's timestamp in the logging
 // buffer and queues it for every session with terminal monitor.
-func (d *Router) Log(msg string) {
+func (d *Router) Log(msg string) { d.logLines(msg, nil) }
+
+// logLines logs msg followed by lines of the device's own text (a software
+// banner), which start at the left margin as IOS prints them; only msg is
+// cleaned.
+func (d *Router) logLines(msg string, extra []string) {
 	msg = cleanLogMessage(msg)
+	for _, l := range extra {
+		msg += "\n" + l
+	}
 	d.lmu.Lock()
 	line := msg
 	if !d.tsOff {

@@ -58,9 +58,20 @@ func (d *Router) registerSystem(r *cli.Registry) {
 		cmd{Syntax: "ip cef", Help: cli.HelpIP + "\nCisco Express Forwarding", No: "=", Handler: func(*cli.Session, parser.Args) {}},
 		cmd{Syntax: "ipv6 cef", Help: "IPv6 configuration commands\nCisco Express Forwarding for IPv6", No: "=", Handler: func(*cli.Session, parser.Args) {}},
 		cmd{Syntax: "logging buffered [(4096-2147483647)$size] [<emergencies|alerts|critical|errors|warnings|notifications|informational|debugging>$level]",
-			Help: "Modify message logging facilities\nSet buffered logging parameters\nLogging buffer size\nImmediate action needed           (severity=0)\nImmediate action needed           (severity=1)\nCritical conditions               (severity=2)\nError conditions                  (severity=3)\nWarning conditions                (severity=4)\nNormal but significant conditions (severity=5)\nInformational messages            (severity=6)\nDebugging messages                (severity=7)",
+			Help: "Modify message logging facilities\nSet buffered logging parameters\nLogging buffer size\nSystem is unusable                (severity=0)\nImmediate action needed           (severity=1)\nCritical conditions               (severity=2)\nError conditions                  (severity=3)\nWarning conditions                (severity=4)\nNormal but significant conditions (severity=5)\nInformational messages            (severity=6)\nDebugging messages                (severity=7)",
 			No:   "logging buffered", NoHelp: "Modify message logging facilities\nSet buffered logging parameters",
 			Handler: d.loggingBufferedCmd},
+		cmd{Syntax: "logging console [<emergencies|alerts|critical|errors|warnings|notifications|informational|debugging>$level]",
+			Help: "Modify message logging facilities\nSet console logging parameters\nSystem is unusable                (severity=0)\nImmediate action needed           (severity=1)\nCritical conditions               (severity=2)\nError conditions                  (severity=3)\nWarning conditions                (severity=4)\nNormal but significant conditions (severity=5)\nInformational messages            (severity=6)\nDebugging messages                (severity=7)",
+			No:   "logging console", NoHelp: "Modify message logging facilities\nSet console logging parameters",
+			Handler: func(s *cli.Session, a parser.Args) {
+				d.cfg.noLogConsole = a.Negated()
+				d.cfg.consoleLevel = ""
+				if !a.Negated() && !a.Default() {
+					d.cfg.consoleLevel = a.Keyword("level")
+				}
+				d.markChanged(s.User())
+			}},
 		cmd{Syntax: "service timestamps [<debug|log>$kind] [<datetime|uptime>$fmt] [msec] [localtime] [show-timezone] [year]",
 			Help: "Modify use of network based services\nTimestamp debug/log messages\nTimestamp debug messages\nTimestamp log messages\nTimestamp with date and time\nTimestamp with system uptime\nInclude milliseconds in timestamp\nUse local time zone for timestamps\nAdd time zone information to timestamp\nInclude year in timestamp",
 			No:   "service timestamps [<debug|log>$kind]", NoHelp: "Modify use of network based services\nTimestamp debug/log messages\nTimestamp debug messages\nTimestamp log messages",
@@ -376,7 +387,8 @@ func (d *Router) showVersion(s *cli.Session, _ parser.Args) {
 
 func (d *Router) showUsers(s *cli.Session, _ parser.Args) {
 	s.Println("    Line       User       Host(s)              Idle       Location")
-	s.Printf("%s%3d %-9s %-10s %-20s %-8s \n", " ", 0, "con 0", "", "idle", "00:00:00")
+	// Nobody is on the console of an emulated router: IOS lists only the
+	// lines in use.
 	for _, o := range d.Sessions() {
 		mark := " "
 		if o == s {
@@ -409,7 +421,16 @@ func (d *Router) showLogging(s *cli.Session, _ parser.Args) {
 	}
 	s.Printf("Syslog logging: enabled (0 messages dropped, 0 messages rate-limited, 0 flushes, 0 overruns, xml disabled, filtering disabled)\n\n")
 	s.Printf("No Active Message Discriminator.\n\n\n\nNo Inactive Message Discriminator.\n\n\n")
-	s.Printf("    Console logging: level debugging, %d messages logged, xml disabled,\n                     filtering disabled\n", n)
+	switch {
+	case d.cfg.noLogConsole:
+		s.Printf("    Console logging: disabled\n")
+	default:
+		level := "debugging"
+		if d.cfg.consoleLevel != "" {
+			level = d.cfg.consoleLevel
+		}
+		s.Printf("    Console logging: level %s, %d messages logged, xml disabled,\n                     filtering disabled\n", level, n)
+	}
 	s.Printf("    Monitor logging: level debugging, %d messages logged, xml disabled,\n                     filtering disabled\n", n)
 	s.Printf("    Buffer logging:  %s, %d messages logged, xml disabled,\n                    filtering disabled\n", state, n)
 	s.Printf("    Exception Logging: size (4096 bytes)\n    Count and timestamp logging messages: disabled\n    Persistent logging: disabled\n\n")
@@ -431,10 +452,12 @@ func (d *Router) versionState() platforms.VersionState {
 		Uptime:           clock.FormatUptime(up),
 		ProcessorUptime:  clock.FormatUptime(up),
 		LastReloadReason: d.reason,
-		ReloadedAt:       d.booted.In(d.clk.Location()),
-		RestartedAt:      d.booted.In(d.clk.Location()),
-		ConfigRegister:   d.profile.ConfigRegister,
-		Now:              now,
+		// The emulator restarts at once; the reload is shown as issued the
+		// platform's boot time before the restart, as a real router shows.
+		ReloadedAt:     d.booted.Add(-d.profile.BootTime).In(d.clk.Location()),
+		RestartedAt:    d.booted.In(d.clk.Location()),
+		ConfigRegister: d.profile.ConfigRegister,
+		Now:            now,
 	}
 }
 

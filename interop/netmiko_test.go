@@ -37,3 +37,21 @@ func TestNetmiko(t *testing.T) {
 		}
 	}
 }
+
+// TestNetmikoFileTransfer runs testdata/netmiko_scp.py (netmiko 2.4.2's
+// file_transfer, paramiko's scp module) on every device: SCP put with the
+// dir and verify /md5 checks, a second put that finds the file, and a get.
+func TestNetmikoFileTransfer(t *testing.T) {
+	devs := routers(t)
+	needPython(t, "netmiko")
+	for _, d := range devs {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("/usr/bin/python3", "testdata/netmiko_scp.py", fmt.Sprint(d.SSH), d.Name)
+			out := run(t, 90*time.Second, cmd)
+			if !strings.Contains(out, "OK scp") {
+				t.Fatalf("netmiko_scp.py did not finish:\n%s", out)
+			}
+		})
+	}
+}

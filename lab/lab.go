@@ -329,7 +329,7 @@ func (l *Lab) serveNode(n *Node, key ssh.Signer, sshLn, telLn, httpLn net.Listen
 			}
 			status := 0
 			sess := cli.New(r, cli.Conn{
-				RW: s.ReadWriter, User: s.User, Remote: remote, Command: s.Command,
+				RW: s.ReadWriter, User: s.User, Remote: remote, Command: s.Command, Exit: s.Exit,
 				Window: s.Window, Close: s.Close, LoggedIn: s.LoggedIn,
 			})
 			sess.Serve(ctx)

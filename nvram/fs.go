@@ -423,3 +423,18 @@ func syncDir(root *os.Root, dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// Open opens name for reading, for a caller that streams a file (an scp
+// download, a checksum) rather than loading it whole. A missing file yields
+// an error wrapping fs.ErrNotExist.
+func (f *FS) Open(name string) (*os.File, error) {
+	p, err := f.cleanPath(name)
+	if err != nil {
+		return nil, err
+	}
+	file, err := f.root.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("nvram: open %s:%s: %w", f.name, p, err)
+	}
+	return file, nil
+}

@@ -36,24 +36,42 @@ func (f *FS) RenderDir(loc *time.Location) (string, error) {
 	if len(entries) == 0 {
 		b.WriteString("No files in directory\n")
 	}
-	sizeWidth := 12
-	if f.format == FormatXE {
-		sizeWidth = 15
-	}
 	for _, e := range entries {
-		date := "<no date>"
-		if f.name != "nvram" {
-			date = e.ModTime.In(loc).Format(dirTimeLayout)
-		}
-		switch f.format {
-		case FormatXE:
-			fmt.Fprintf(&b, "%5d  %s  %*d  %27s  %s\n", e.Index, permString(e, f.format), sizeWidth, e.Size, date, e.Name)
-		default:
-			fmt.Fprintf(&b, "%5d  %s%*d  %27s  %s\n", e.Index, permString(e, f.format), sizeWidth, e.Size, date, e.Name)
-		}
+		f.renderEntry(&b, e, loc)
 	}
 	fmt.Fprintf(&b, "\n%d bytes total (%d bytes free)\n", f.Total(), f.Free())
 	return b.String(), nil
+}
+
+// RenderDirFile renders `dir DEVICE:/FILE`: the directory header names the
+// file, and the listing holds its one line.
+func (f *FS) RenderDirFile(name string, loc *time.Location) (string, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	e, err := f.Stat(name)
+	if err != nil {
+		return "", err
+	}
+	p, _ := f.cleanPath(name)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Directory of %s:/%s\n\n", f.name, p)
+	f.renderEntry(&b, e, loc)
+	fmt.Fprintf(&b, "\n%d bytes total (%d bytes free)\n", f.Total(), f.Free())
+	return b.String(), nil
+}
+
+func (f *FS) renderEntry(b *strings.Builder, e Entry, loc *time.Location) {
+	date := "<no date>"
+	if f.name != "nvram" {
+		date = e.ModTime.In(loc).Format(dirTimeLayout)
+	}
+	switch f.format {
+	case FormatXE:
+		fmt.Fprintf(b, "%5d  %s  %15d  %27s  %s\n", e.Index, permString(e, f.format), e.Size, date, e.Name)
+	default:
+		fmt.Fprintf(b, "%5d  %s%12d  %27s  %s\n", e.Index, permString(e, f.format), e.Size, date, e.Name)
+	}
 }
 
 // permString is the IOS permission column: "-rw-" for ordinary files, "----"

@@ -74,7 +74,9 @@ func (p *Profile) Identity(deviceName string) Identity {
 	h := newHashStream(p.Name, deviceName)
 	id := Identity{ModuleSerials: make(map[string]string)}
 	if p.SerialPrefix == "" {
-		id.Serial = h.chars(11) // virtual platform: 11 random characters
+		// A virtual platform's serial is 11 characters starting with 9
+		// (CSR 1000V: "9ZK0AOXN3KJ").
+		id.Serial = "9" + h.chars(10)
 	} else {
 		id.Serial = ciscoSerial(h, p.SerialPrefix, p.SerialYear)
 	}

@@ -308,3 +308,35 @@ func TestAnsibleFacts(t *testing.T) {
 		})
 	}
 }
+
+// TestSlots: show platform lists modules, then RP and FP, then power; the
+// ISR4331's fan tray is P2 as on the real router; classic IOS has none.
+func TestSlots(t *testing.T) {
+	p, _ := Lookup("ISR-4K")
+	var got []string
+	for _, s := range p.Slots() {
+		got = append(got, s.Slot)
+	}
+	if want := "0, 0/0, 1, R0, F0, P0, P2"; strings.Join(got, ",") != strings.ReplaceAll(strings.ReplaceAll(want, " ", ""), "0/0", " 0/0") {
+		t.Errorf("ISR-4K slots %q, want %s", got, want)
+	}
+	g2, _ := Lookup("ISR-G2")
+	if g2.Slots() != nil || len(g2.Licenses()) == 0 {
+		t.Errorf("ISR-G2: slots %v, licenses %v", g2.Slots(), g2.Licenses())
+	}
+	if g1, _ := Lookup("ISR-G1"); g1.Licenses() != nil || strings.TrimSpace(g1.ShowLicense()) != "" {
+		t.Errorf("ISR-G1 has licenses")
+	}
+}
+
+// TestCSRSerial: a CSR 1000V's serial is 11 characters starting with 9, as
+// in show_inventory__csr1000v__github_ciscolive_lab.txt (9M93T8LVKM4) and
+// show_version__csr1000v_iosxe_16.11.1a_devnet__github_blog.txt (9RYMNIFHO62).
+func TestCSRSerial(t *testing.T) {
+	p, _ := Lookup("CSR1k")
+	for _, name := range []string{"R1", "spoke-4", "x"} {
+		if s := p.Identity(name).Serial; len(s) != 11 || s[0] != '9' {
+			t.Errorf("CSR serial for %s = %q", name, s)
+		}
+	}
+}

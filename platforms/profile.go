@@ -3,6 +3,7 @@ package platforms
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Family is the software family, which decides the layout of show commands.
@@ -72,6 +73,10 @@ type Profile struct {
 	LicenseLines  []string // license block after the export notice (XE) or after storage (classic)
 	// NoRestartLine drops "System restarted at" (CSR 1000V prints none).
 	NoRestartLine bool
+	// BootTime is how long the router takes from "System returned to ROM"
+	// to "System restarted" (IOS-XE: ISR4451 3m32s, ASR1001 7m11s in the
+	// show version captures); classic IOS shows no reload instant.
+	BootTime time.Duration
 	// NoAux: the platform has no auxiliary port, so no `line aux 0` and vty 0
 	// is absolute line 1 (the CSR 1000V is a virtual machine).
 	NoAux bool
@@ -243,6 +248,7 @@ var isrG2 = &Profile{
 // calendar-valid` exist on IOS-XE hardware platforms.
 var isr4k = &Profile{
 	Name:           "ISR-4K",
+	BootTime:       3*time.Minute + 32*time.Second,
 	Aliases:        []string{"4331", "ISR4331", "ISR4331/K9"},
 	Family:         IOSXE,
 	Model:          "ISR4331/K9",
@@ -309,6 +315,7 @@ var isr4k = &Profile{
 // storage). HasCalendar: the ASR 1000 RP has a hardware calendar.
 var asr1k = &Profile{
 	Name:           "ASR1k",
+	BootTime:       7*time.Minute + 11*time.Second,
 	Aliases:        []string{"ASR1001-X", "ASR1001X", "ASR1000"},
 	Family:         IOSXE,
 	Model:          "ASR1001-X",
