@@ -29,7 +29,7 @@ var timelineFS embed.FS
 
 // PKIState is GET /v1/pki.
 type PKIState struct {
-	Now     time.Time   `json:"now"` // the lab clock
+	Now     time.Time   `json:"now"`    // the lab clock
 	Scale   float64     `json:"scale"`  // virtual seconds per real second
 	Frozen  bool        `json:"frozen"` // only jumps move the clock
 	Devices []PKIDevice `json:"devices"`
