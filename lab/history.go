@@ -141,6 +141,16 @@ func (h *history) list(since time.Time, device string) []Event {
 	return out
 }
 
+// from returns the events recorded from index i on.
+func (h *history) from(i int) []Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i >= len(h.events) {
+		return nil
+	}
+	return append([]Event(nil), h.events[i:]...)
+}
+
 // len is the number of events recorded.
 func (h *history) len() int {
 	h.mu.Lock()

@@ -76,7 +76,7 @@ func TestTimelinePageInChromium(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second) // wall-clock-ok: a bound on the browser, not lab time
+	ctx, cancel = context.WithTimeout(ctx, 240*time.Second) // wall-clock-ok: a bound on the browser, not lab time
 	defer cancel()
 
 	bars := func() []pageBar {
@@ -132,7 +132,8 @@ func TestTimelinePageInChromium(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#date`), date),
 			chromedp.Click(chromedp.CSS(`#go`)),
 			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById("now").textContent.includes(%q) && !document.querySelector("#go").disabled`, shown),
-				chromedp.WithPollingInterval(50*time.Millisecond)),
+				// A 640-day jump takes seconds, more under -race on a busy machine.
+				chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(200*time.Second)),
 		); err != nil {
 			st, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.getElementById("status").textContent`))
 			t.Fatalf("the page did not jump to %s: %v (lab clock %v, page status %q)", date, err, l.Clock().Now(), st)

@@ -3,6 +3,7 @@
 //
 //	iosemu run [--lab FILE|seed|blank] [--state DIR] [--start RFC3339] [--time-scale X] [--base-port N]
 //	iosemu ctl [--addr HOST:PORT] devices | clock | clock advance 640d | clock set RFC3339 | reset DEVICE | save
+//	iosemu replay FILE [--lab FILE|seed|blank] [--start RFC3339] [--out FILE]
 //	iosemu version
 //
 // IOS generates RSA keys from 360 bits up (512 is the modulus question's
@@ -30,7 +31,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), ctlCmd(), versionCmd())
+	root.AddCommand(runCmd(), ctlCmd(), versionCmd(), replayCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "iosemu:", err)
 		var ue usageError

@@ -58,7 +58,9 @@ async function refresh() {
   if (loading) { again = true; return; }
   loading = true;
   try {
-    do {
+    for (let first = true; first || again; first = false) {
+      // During a jump events come fast: at most four refreshes a second.
+      if (!first) await new Promise((r) => setTimeout(r, 250));
       again = false;
       const since = events.length ? events[events.length - 1].time : "";
       const [p, ev] = await Promise.all([
@@ -74,7 +76,7 @@ async function refresh() {
       nowMs = ms(p.now);
       nowWall = performance.now();
       draw();
-    } while (again);
+    }
   } catch (err) {
     status(err.message, true);
   } finally {
