@@ -25,6 +25,7 @@ import (
 //	POST /v1/clock/set     {"to":"RFC3339"}  forward only; streams progress
 //	POST /v1/devices/{name}/reset            factory default
 //	POST /v1/save                            write memory on every device, save the clock
+//	GET  /, /v1/pki, /v1/events, /v1/stream  the timeline (timeline.go)
 //
 // A web page must not be able to drive it (any page can send a "simple"
 // cross-origin POST, and DNS rebinding makes a foreign name resolve to
@@ -189,6 +190,13 @@ func (l *Lab) controlHandler() http.Handler {
 	mux.HandleFunc("POST /v1/clock/set", l.apiSet)
 	mux.HandleFunc("POST /v1/devices/{name}/reset", l.apiReset)
 	mux.HandleFunc("POST /v1/save", l.apiSave)
+	mux.HandleFunc("GET /v1/pki", l.apiPKI)
+	mux.HandleFunc("GET /v1/events", l.apiEvents)
+	mux.HandleFunc("GET /v1/stream", l.apiStream)
+	page := servePage()
+	for _, p := range []string{"/{$}", "/app.js", "/style.css"} {
+		mux.Handle("GET "+p, page)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{fmt.Sprintf("no %s %s in the control API", r.Method, quote(r.URL.Path))})
 	})
@@ -303,6 +311,9 @@ func (l *Lab) jump(w http.ResponseWriter, run func(func(done, total time.Duratio
 		writeJSON(w, code, apiError{msg})
 		return
 	}
+	// The page hears of the jump; the events it made are made durable.
+	l.history.notify()
+	serr := l.SyncEvents()
 	after := l.jumpStats()
 	final := Progress{Done: true, Percent: 100, Now: l.clock.Now(), JumpStats: &JumpStats{
 		TimersFired: after.TimersFired - before.TimersFired,
@@ -314,6 +325,8 @@ func (l *Lab) jump(w http.ResponseWriter, run func(func(done, total time.Duratio
 		final.Error = err.Error()
 	} else if err := l.SaveClock(); err != nil {
 		final.Error = err.Error()
+	} else if serr != nil {
+		final.Error = serr.Error()
 	}
 	_ = enc.Encode(final)
 }
@@ -341,6 +354,10 @@ func (l *Lab) apiSave(w http.ResponseWriter, _ *http.Request) {
 		saved = append(saved, n.Spec.Name)
 	}
 	if err := l.SaveClock(); err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{err.Error()})
+		return
+	}
+	if err := l.SyncEvents(); err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{err.Error()})
 		return
 	}

@@ -1,9 +1,7 @@
 package lab
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,20 +11,12 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 )
 
-type screen struct {
-	io.Reader
-	strings.Builder
-}
-
-func run(n *Node, lines ...string) string {
-	sc := &screen{Reader: strings.NewReader(strings.Join(lines, "\r") + "\r")}
-	cli.New(n.Router, cli.Conn{RW: sc, User: "admin", Remote: "127.0.0.1", Close: func() error { return nil }}).Serve(context.Background())
-	return strings.ReplaceAll(sc.String(), "\r", "")
-}
+// run types lines on a device in one admin session and returns the screen
+// (replay.go's typeOn, which iosemu replay uses too).
+func run(n *Node, lines ...string) string { return typeOn(n, lines...) }
 
 func TestPingFollowsTheLabAddressMap(t *testing.T) {
 	spec, _ := Builtin("seed")

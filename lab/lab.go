@@ -65,8 +65,9 @@ type Lab struct {
 	ftpPool   ftpPool       // kept connections of the devices to the lab FTP service
 	closing   chan struct{} // closed by Close: background work stops
 	closeOnce sync.Once
-	started   bool   // Start succeeded: Close saves the clock
-	unlock    func() // releases the state dir lock
+	history   *history // the event history (history.go)
+	started   bool     // Start succeeded: Close saves the clock
+	unlock    func()   // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -137,6 +138,10 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			return nil, err
 		}
 		l.clock = c
+	}
+	if l.history, err = openHistory(opt.StateDir); err != nil {
+		l.Close()
+		return nil, err
 	}
 	// Listen on every port first, so a port in use fails before anything boots.
 	ctl, err := l.listen(opt.BasePort)
@@ -211,7 +216,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Neighbor:     l.owns,
 				Remote:       remote{l},
 				HTTP:         httpc,
-				Features:     []device.Feature{pkiios.Feature{Logger: log, Events: l.pkiEvent}},
+				Features:     []device.Feature{pkiios.Feature{Logger: log, Events: l.pkiEvent, Fired: l.timerFired}},
 				Peer:         l.peer,
 			})
 			if err != nil {
@@ -493,6 +498,11 @@ func (l *Lab) Close() error {
 			err = l.SaveClock()
 		}
 		l.clock.Close()
+	}
+	if l.history != nil {
+		if herr := l.history.close(); err == nil {
+			err = herr
+		}
 	}
 	if l.unlock != nil {
 		l.unlock()

@@ -15,8 +15,9 @@ type pkiCounters struct {
 	rollovers  atomic.Uint64 // a CA's shadow certificate, a router's rollover ID certificate activated
 }
 
-// pkiEvent counts one event of a router's PKI.
+// pkiEvent records one event of a router's PKI and counts it.
 func (l *Lab) pkiEvent(device string, e pki.Event) {
+	l.pkiRecord(device, e)
 	t := e.Text
 	switch {
 	case strings.HasPrefix(t, "%PKI-6-CERTRET:"):

@@ -5,6 +5,7 @@
 //	iosemu ctl [--addr HOST:PORT] devices | clock | clock advance 640d | clock set RFC3339 | reset DEVICE | save
 //	iosemu device [--dir DIR | --name N --platform P --address A …] [--ssh-port N] [--telnet-port N] [--http-port N] [--peer LABADDR=HOST]
 //	iosemu service ftp --dir DIR --listen ADDR
+//	iosemu replay FILE [--lab FILE|seed|blank] [--start RFC3339] [--out FILE]
 //	iosemu version
 //
 // IOS generates RSA keys from 360 bits up (512 is the modulus question's
@@ -32,7 +33,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), ctlCmd(), versionCmd(), deviceCmd(), serviceCmd())
+	root.AddCommand(runCmd(), ctlCmd(), versionCmd(), deviceCmd(), serviceCmd(), replayCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "iosemu:", err)
 		var ue usageError

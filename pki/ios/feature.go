@@ -34,11 +34,15 @@ type Feature struct {
 	// Events, when set, hears every event of the router's PKI (log and
 	// debug lines, whether or not they are shown): the lab counts them.
 	Events func(device string, e pki.Event)
+	// Fired, when set, hears every PKI timer of the router as it fires
+	// (before its work runs, the lab clock standing at its due time): the
+	// lab's event history marks them.
+	Fired func(device, timer string)
 }
 
 // Register declares the PKI commands on one router and binds its state.
 func (f Feature) Register(r *cli.Registry, d *device.Router) {
-	c := &face{d: d, keys: pki.NewKeyring(), log: f.Logger, tps: map[string]*tpConfig{}, tap: f.Events}
+	c := &face{d: d, keys: pki.NewKeyring(), log: f.Logger, tps: map[string]*tpConfig{}, tap: f.Events, fired: f.Fired}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +84,8 @@ type face struct {
 	cs  *csConfig                  // `crypto pki server NAME`; IOS has at most one
 	srv atomic.Pointer[pki.Server] // its engine, once enabled (read by the SCEP handler)
 
-	tap func(device string, e pki.Event) // Feature.Events
+	tap   func(device string, e pki.Event) // Feature.Events
+	fired func(device, timer string)       // Feature.Fired
 
 	written writeCache // what the certificate server's store last wrote where
 

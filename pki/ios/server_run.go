@@ -20,7 +20,10 @@ import (
 // authority, and named timers on the lab clock (owner: the router), which
 // `show crypto pki timers` lists. A callback runs under the device lock, as
 // a command does.
-type devClock struct{ d *device.Router }
+type devClock struct {
+	d     *device.Router
+	fired func(device, timer string) // Feature.Fired
+}
 
 func (c devClock) Now() time.Time      { return c.d.Clock().Now() }
 func (c devClock) Authoritative() bool { return c.d.Clock().Authoritative() }
@@ -29,6 +32,9 @@ func (c devClock) At(name string, due time.Time, f func()) pki.Timer {
 	// The device clock runs at an offset from the lab clock.
 	labDue := due.Add(-c.d.Clock().Offset())
 	return labTimer{c.d.LabClock().At(c.d.Name(), name, labDue, func() {
+		if c.fired != nil {
+			c.fired(c.d.Name(), name)
+		}
 		c.d.Lock()
 		defer c.d.Unlock()
 		f()
@@ -106,7 +112,7 @@ func (c *face) engineConfig(cs *csConfig) pki.Config {
 // deps are the engine's dependencies on this router.
 func (c *face) deps() pki.Deps {
 	return pki.Deps{
-		Clock:  devClock{c.d},
+		Clock:  devClock{c.d, c.fired},
 		Store:  store{c.d, &c.written},
 		Keys:   c.keys,
 		Events: c.event,

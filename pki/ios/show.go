@@ -318,7 +318,7 @@ type certView struct {
 }
 
 // writeCert renders one certificate block.
-func (c *face) writeCert(s *cli.Session, v certView, verbose bool) {
+func (c *face) writeCert(s printer, v certView, verbose bool) {
 	cert := v.cert
 	s.Println(v.title)
 	s.Printf("  Status: %s\n", v.status)

@@ -77,7 +77,7 @@ func (c *face) engineTPConfig(tp *tpConfig) pki.TrustpointConfig {
 // tpDeps are a trustpoint engine's dependencies on this router.
 func (c *face) tpDeps() pki.TrustpointDeps {
 	return pki.TrustpointDeps{
-		Clock: devClock{c.d},
+		Clock: devClock{c.d, c.fired},
 		Keys:  c.keys,
 		HTTP:  routedDoer{c.d},
 		Identity: func() pki.Identity {
