@@ -62,9 +62,7 @@ type Lab struct {
 	ftpAddr   string // the lab address of the FTP service, if any
 	resumed   bool   // the clock continued from the state dir
 	pki       pkiCounters
-	ftpPool   ftpPool       // kept connections of the devices to the lab FTP service
-	closing   chan struct{} // closed by Close: background work stops
-	closeOnce sync.Once
+	ftpPool   ftpPool  // kept connections of the devices to the lab FTP service
 	history   *history // the event history (history.go)
 	started   bool     // Start succeeded: Close saves the clock
 	unlock    func()   // releases the state dir lock
@@ -125,7 +123,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{spec: spec, opt: opt, log: log, closing: make(chan struct{}), ports: ports}
+	l := &Lab{spec: spec, opt: opt, log: log, ports: ports}
 	unlock, err := lockState(opt.StateDir)
 	if err != nil {
 		return nil, err
@@ -228,9 +226,9 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 			// prerequisites say.
 			r.Clock().SyncNow()
 			nodes[i] = &Node{Spec: ds, Router: r, SSHPort: ports.SSH(i), Telnet: ports.Telnet(i), HTTPPort: ports.HTTP(i)}
-			// A new device's host key is made off the boot path (see
-			// makeHostKeys) or by its first SSH client, whichever comes
-			// first.
+			// A new device's host key is made by its first SSH client
+			// (about 60 ms, once: it is kept in the state dir), not at
+			// boot: a router nobody logs into costs no key.
 			if keys[i], err = transport.OpenHostKey(filepath.Join(dir, "ssh_host_rsa_key")); err != nil {
 				errs[i] = fmt.Errorf("lab: %s: %w", ds.Name, err)
 			}
@@ -263,27 +261,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		l.Close()
 		return nil, err
 	}
-	l.makeHostKeys(keys)
 	return l, nil
-}
-
-// makeHostKeys makes the host keys new devices still lack, one at a time in
-// the background, so that a large lab is up at once and its keys are
-// there by the time people log in; a client that comes first makes its
-// device's key itself. Close stops it.
-func (l *Lab) makeHostKeys(keys []*transport.HostKey) {
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		for _, k := range keys {
-			select {
-			case <-l.closing:
-				return
-			default:
-			}
-			k.Generate()
-		}
-	}()
 }
 
 // openClock makes the lab clock, continuing a saved one: a restarted lab
@@ -473,7 +451,6 @@ func (l *Lab) SaveClock() error {
 
 // Close stops every listener and session, and saves the clock.
 func (l *Lab) Close() error {
-	l.closeOnce.Do(func() { close(l.closing) })
 	l.ftpPool.close()
 	l.mu.Lock()
 	servers, listeners := l.servers, l.listeners
