@@ -559,6 +559,12 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 	}
 	f.transfer(func(c net.Conn) (int, string) {
 		n, err := io.Copy(tmp, io.LimitReader(c, f.s.maxUpload-prefix+1))
+		if err != nil || prefix+n > f.s.maxUpload {
+			// Gone before the reply: a client that lists the directory
+			// after a refusal sees no partial file.
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
 		switch {
 		case err != nil:
 			return 426, "Transfer aborted."
