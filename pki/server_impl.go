@@ -974,6 +974,11 @@ func (s *server) onExpire() {
 	}
 	if err := s.promoteLocked(); err != nil {
 		s.failed(err)
+		// The rollover certificate cannot become the CA (its key is
+		// gone): drop it rather than fail again at the same instant.
+		s.roll = nil
+		_ = s.saveLocked()
+		return
 	}
 	s.armLocked()
 }
@@ -1221,6 +1226,15 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 		}
 	}
 	s.archiveN, s.shadowDone, s.nextReqID = st.ArchiveN, st.ShadowDone, max(st.NextReqID, 1)
+	// A rollover certificate whose key was never saved (the router went
+	// down before its configuration did) cannot become the CA: drop it, so
+	// that the shadow timer makes a new one instead of the expiry failing
+	// for ever.
+	if s.roll != nil {
+		if _, ok := s.d.Keys.Get(s.cfg.Name + "#"); !ok {
+			s.roll, s.shadowDone = nil, false
+		}
+	}
 	s.crlThis, s.crlNext = st.CRLThis, st.CRLNext
 	for _, r := range st.Requests {
 		rec := &reqRecord{ID: r.ID, State: r.State, CSR: r.CSR, TransactionID: r.TransactionID,

@@ -727,3 +727,42 @@ func TestConcurrentEnrolments(t *testing.T) {
 		t.Errorf("%d serials, last %v", len(seen), s.Info().LastSerial)
 	}
 }
+
+// A router that went down after its CA made a rollover certificate, but
+// before the rollover key NAME# was saved, comes back without that key:
+// the rollover certificate is dropped and made again at the next shadow
+// time, and the expiry does not fail for ever at one instant.
+func TestRolloverWithoutItsKeyAfterARestart(t *testing.T) {
+	r := newRig(at(2015, 10, 9, 13, 14, 16))
+	cfg := seedsConfig()
+	s := r.server(t, cfg)
+	if err := s.Enable(""); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Set(at(2017, 7, 11, 0, 0, 0))
+	if s.RolloverCert() == nil {
+		t.Fatal("no rollover certificate after the shadow time")
+	}
+	s.Close()
+	r.keys.Delete(cfg.Name + "#") // never saved
+	r.clock = pkitest.NewClock(at(2017, 7, 12, 0, 0, 0))
+	s2, err := pki.Load(cfg, r.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	r.clock.Flush()
+	if s2.RolloverCert() == nil {
+		t.Fatal("the shadow timer did not make a new rollover certificate")
+	}
+	if _, ok := r.keys.Get(cfg.Name + "#"); !ok {
+		t.Fatal("no rollover key")
+	}
+	r.clock.Set(at(2017, 10, 9, 0, 0, 0))
+	if got := s2.CACert(); got.NotBefore.Year() != 2017 {
+		t.Errorf("after the expiry the CA certificate starts %s, want the rollover's Oct 8 2017", got.NotBefore)
+	}
+	if n := len(r.clock.Pending()); n > 10 {
+		t.Errorf("%d timers pending after the switch", n)
+	}
+}
