@@ -29,7 +29,7 @@ interface GigabitEthernet0/0
 `
 
 // newRouter is an ISR G2 with the PKI on a frozen lab clock.
-func newRouter(t *testing.T, dir, extra string) *device.Router {
+func newRouter(t testing.TB, dir, extra string) *device.Router {
 	t.Helper()
 	p, err := platforms.Lookup("ISR-G2")
 	if err != nil {
