@@ -184,5 +184,13 @@ func TestCertificateServerComesBackAfterAReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wants(t, session(r, "dir nvram:"), "CA.ser", "CA.crl", "CA.p12")
+	listing := session(r, "dir nvram:")
+	wants(t, listing, "CA.ser", "CA.crl", "CA.p12")
+	for _, l := range strings.Split(listing, "\n") {
+		switch {
+		case strings.HasSuffix(l, "CA.ser") && !strings.Contains(l, "-rw-"),
+			strings.HasSuffix(l, "CA.p12") && !strings.Contains(l, "----"):
+			t.Errorf("dir nvram: %q", l)
+		}
+	}
 }

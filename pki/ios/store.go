@@ -110,8 +110,8 @@ func (s store) ReadFile(raw string) ([]byte, error) {
 	return f.ReadFile(p)
 }
 
-// WriteFile implements pki.Store. Local files are written atomically and
-// readable by the owner only: the database holds the CA's archives.
+// WriteFile implements pki.Store. Local files are written atomically; the
+// archives, which hold the CA's key, are readable by the owner only.
 func (s store) WriteFile(raw string, data []byte) (err error) {
 	if s.seen.same(raw, data) {
 		return nil
@@ -139,7 +139,19 @@ func (s store) WriteFile(raw string, data []byte) (err error) {
 			}
 		}
 	}
-	return f.WriteFile(p, data, 0o600, s.d.Clock().Now())
+	return f.WriteFile(p, data, filePerm(p), s.d.Clock().Now())
+}
+
+// filePerm is a database file's mode: the archives hold the CA's private
+// key and are the owner's only (`dir` shows them as ----, as it does
+// private-config); the serial file, the CRL and the certificates are public
+// (-rw-).
+func filePerm(name string) fs.FileMode {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".p12", ".pem", ".prv":
+		return 0o600
+	}
+	return 0o644
 }
 
 // Remove implements pki.Store; the lab FTP service keeps what it has.
