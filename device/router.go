@@ -224,6 +224,19 @@ func storageFormat(p *platforms.Profile) nvram.Format {
 // system commands, then each feature's.
 func (d *Router) buildRegistry() {
 	r := cli.NewRegistry()
+	// Every router of a platform with the same features declares the same
+	// commands: they share one grammar (see parser.Registry.ShareAs).
+	// The interface types the IFNAME token matches come from the
+	// platform's interfaces: they are part of what must be equal.
+	key := d.profile.Name
+	for _, k := range d.ifKinds() {
+		key += "|" + k.name
+	}
+	for _, f := range d.features {
+		key += fmt.Sprintf("|%T", f)
+	}
+	r.ShareAs(key)
+	defer r.Seal()
 	cli.Register(r)
 	d.registerInterfaceType(r)
 	d.registerSystem(r)

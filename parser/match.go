@@ -275,7 +275,7 @@ func (r *Registry[H]) Parse(m *Mode, line string, priv int) Result[H] {
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	states, kind, off := walk(r.graphs[m], line, spans, priv)
+	states, kind, off := walk(r.graph(m), line, spans, priv)
 	if kind != OK {
 		return Result[H]{Kind: kind, Offset: off}
 	}
@@ -298,7 +298,7 @@ func (r *Registry[H]) Parse(m *Mode, line string, priv int) Result[H] {
 	if hit == nil {
 		return Result[H]{Kind: Incomplete, Offset: last.e}
 	}
-	return Result[H]{Kind: OK, Handler: hit.cmd.Handler, Cmd: hit.cmd, Args: bind(hit, at, line, spans)}
+	return Result[H]{Kind: OK, Handler: r.handler(hit), Cmd: hit.cmd, Args: bind(hit, at, line, spans)}
 }
 
 // bind collects the arguments along the path to n.
@@ -367,7 +367,7 @@ func (r *Registry[H]) Help(m *Mode, line string, priv int) HelpResult {
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	states, kind, off := walk(r.graphs[m], line, before, priv)
+	states, kind, off := walk(r.graph(m), line, before, priv)
 	if kind != OK {
 		return HelpResult{Kind: kind, Offset: off, Glued: glued}
 	}
@@ -483,7 +483,7 @@ func (r *Registry[H]) Complete(m *Mode, line string, priv int) (newLine string, 
 	lastSp := spans[len(spans)-1]
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	states, kind, _ := walk(r.graphs[m], line, spans[:len(spans)-1], priv)
+	states, kind, _ := walk(r.graph(m), line, spans[:len(spans)-1], priv)
 	if kind != OK {
 		return "", false
 	}

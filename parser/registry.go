@@ -45,6 +45,7 @@ type slot struct {
 // entry is a command ending at a graph node.
 type entry[H any] struct {
 	cmd   *Command[H]
+	idx   int // the command's place in its registry's install order (Registry.handlers)
 	form  form
 	slots []slot // per depth, from the first word
 }
@@ -129,6 +130,99 @@ type Registry[H any] struct {
 	graphs map[*Mode]*graph[H]
 	names  map[string]*Mode
 	intern map[string]*tokSpec // classified tokens by text (types must not change them)
+
+	// handlers are the installed commands' handlers, in install order
+	// (entry.idx); history is what was installed, for a registry that
+	// stops sharing (see ShareAs).
+	handlers []H
+	history  []installed[H]
+
+	key    string        // ShareAs key; "" does not share
+	log    []string      // the signatures of the commands installed, in order
+	shared *sharedSet[H] // graphs built by another registry of the same key
+	pos    int           // the next signature a sharing registry expects
+}
+
+// installed is one Install call.
+type installed[H any] struct {
+	mode *Mode
+	cmds []Command[H]
+}
+
+// sharedSet is the graphs of a sealed registry, by mode name, and the
+// signatures of the commands it installed: any registry that installs the
+// same commands in the same order uses these graphs with its own handlers.
+type sharedSet[H any] struct {
+	graphs map[string]*graph[H]
+	log    []string
+}
+
+// sharedSets are the sealed registries' graphs by ShareAs key.
+var sharedSets sync.Map // string → *sharedSet[H]
+
+// ShareAs names what the registry's commands will be, before any Install:
+// registries that declare the same commands in the same order (every router
+// of one platform with the same features) share one matching graph per
+// mode, each with its own handlers, as FRR binds one command graph to many
+// vtys. The first registry of a key builds the graphs and Seal publishes
+// them; a later one only checks that each command it installs is the one
+// the graphs hold at that place (grammar, help, no form, privilege), and
+// builds graphs of its own from everything it was given if one differs or
+// comes after the end. Custom types are matched with the first registry's:
+// they must depend only on what the key says.
+func (r *Registry[H]) ShareAs(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.handlers) > 0 || key == "" {
+		return
+	}
+	r.key = key
+	if v, ok := sharedSets.Load(key); ok {
+		if set, ok := v.(*sharedSet[H]); ok {
+			r.shared = set
+		}
+	}
+}
+
+// Seal ends a registry's declarations: the first registry of its ShareAs
+// key publishes its graphs for the others. A command installed later makes
+// the registry build graphs of its own again (the published ones never
+// change).
+func (r *Registry[H]) Seal() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.key == "" || r.shared != nil {
+		return
+	}
+	set := &sharedSet[H]{graphs: map[string]*graph[H]{}, log: r.log}
+	for m, g := range r.graphs {
+		set.graphs[m.Name] = g
+	}
+	v, _ := sharedSets.LoadOrStore(r.key, set)
+	if s, ok := v.(*sharedSet[H]); ok {
+		r.shared, r.pos = s, len(r.log)
+	}
+}
+
+// signature is what must be equal for two registries to share a command.
+func signature[H any](m *Mode, c *Command[H]) string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%t", m.Name, c.Syntax, c.Help, c.No, c.NoHelp, c.priv(), c.Hidden)
+}
+
+// graph is m's graph: the shared one of its name, or the registry's own.
+func (r *Registry[H]) graph(m *Mode) *graph[H] {
+	if r.shared != nil {
+		return r.shared.graphs[m.Name]
+	}
+	return r.graphs[m]
+}
+
+// handler is the handler of the command e ends.
+func (r *Registry[H]) handler(e *entry[H]) H {
+	if e.idx < len(r.handlers) {
+		return r.handlers[e.idx]
+	}
+	return e.cmd.Handler
 }
 
 // NewRegistry returns an empty registry knowing the built-in types.
@@ -167,6 +261,17 @@ func (r *Registry[H]) DefineType(name string, t TokenType) {
 func (r *Registry[H]) Modes() []*Mode {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	if r.shared != nil {
+		seen := map[*Mode]bool{}
+		var out []*Mode
+		for _, in := range r.history {
+			if !seen[in.mode] {
+				seen[in.mode] = true
+				out = append(out, in.mode)
+			}
+		}
+		return out
+	}
 	out := make([]*Mode, 0, len(r.graphs))
 	for m := range r.graphs {
 		out = append(out, m)
@@ -244,6 +349,46 @@ func (r *Registry[H]) Install(m *Mode, cmds ...Command[H]) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.key != "" {
+		r.history = append(r.history, installed[H]{m, append([]Command[H](nil), cmds...)})
+	}
+	if r.shared != nil {
+		if r.follow(m, cmds) {
+			return
+		}
+		// Not the shared commands: build this registry's own graphs from
+		// everything it was given.
+		r.shared, r.key = nil, ""
+		r.handlers, r.log = nil, nil
+		hist := r.history
+		r.history = nil
+		for _, in := range hist {
+			r.install(in.mode, in.cmds)
+		}
+		return
+	}
+	r.install(m, cmds)
+}
+
+// follow takes cmds as the next commands of the shared graphs, if they are.
+func (r *Registry[H]) follow(m *Mode, cmds []Command[H]) bool {
+	if r.pos+len(cmds) > len(r.shared.log) {
+		return false
+	}
+	for i := range cmds {
+		if signature(m, &cmds[i]) != r.shared.log[r.pos+i] {
+			return false
+		}
+	}
+	for i := range cmds {
+		r.handlers = append(r.handlers, cmds[i].Handler)
+	}
+	r.pos += len(cmds)
+	return true
+}
+
+// install builds cmds into the registry's own graph of m.
+func (r *Registry[H]) install(m *Mode, cmds []Command[H]) {
 	if other, ok := r.names[m.Name]; ok && other != m {
 		panic(fmt.Sprintf("parser: Install: two modes named %q", m.Name))
 	}
@@ -262,7 +407,8 @@ func (r *Registry[H]) Install(m *Mode, cmds ...Command[H]) {
 				panic(fmt.Sprintf("parser: mode %s: command %q: %v", m, c.Syntax, err))
 			}
 		}
-		plainE := &entry[H]{cmd: c, form: plain}
+		idx := len(r.handlers) + i
+		plainE := &entry[H]{cmd: c, idx: idx, form: plain}
 		for _, p := range paths {
 			todo = append(todo, pending[H]{e: plainE, path: p})
 		}
@@ -274,7 +420,7 @@ func (r *Registry[H]) Install(m *Mode, cmds ...Command[H]) {
 				panic(fmt.Sprintf("parser: mode %s: command %q: no form %q: %v", m, c.Syntax, c.No, err))
 			}
 		}
-		negE, defE := &entry[H]{cmd: c, form: negated}, &entry[H]{cmd: c, form: defaulted}
+		negE, defE := &entry[H]{cmd: c, idx: idx, form: negated}, &entry[H]{cmd: c, idx: idx, form: defaulted}
 		for _, p := range paths {
 			todo = append(todo, pending[H]{e: negE, head: no, path: p}, pending[H]{e: defE, head: def, path: p})
 		}
@@ -315,6 +461,12 @@ func (r *Registry[H]) Install(m *Mode, cmds ...Command[H]) {
 	}
 	r.graphs[m] = g
 	r.names[m.Name] = m
+	for i := range stored {
+		r.handlers = append(r.handlers, stored[i].Handler)
+		if r.key != "" {
+			r.log = append(r.log, signature(m, &stored[i]))
+		}
+	}
 }
 
 func (g *graph[H]) lookup(p *pending[H]) *node[H] {
