@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -199,8 +200,11 @@ func (r *Registry[H]) Seal() {
 		set.graphs[m.Name] = g
 	}
 	v, _ := sharedSets.LoadOrStore(r.key, set)
-	if s, ok := v.(*sharedSet[H]); ok {
+	// Another registry of the key may have sealed first: its graphs serve
+	// only if it installed exactly what this one did.
+	if s, ok := v.(*sharedSet[H]); ok && slices.Equal(s.log, r.log) {
 		r.shared, r.pos = s, len(r.log)
+		r.graphs, r.intern = map[*Mode]*graph[H]{}, map[string]*tokSpec{}
 	}
 }
 

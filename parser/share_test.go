@@ -62,4 +62,20 @@ func TestShareAs(t *testing.T) {
 	if res := first.Parse(Exec, "show late", 15); res.Kind == OK {
 		t.Error("a late install changed the shared graphs")
 	}
+
+	// Two registries of one key declaring at once: the one that seals
+	// second adopts the other's graphs only if it declared the same.
+	a, b := NewRegistry[string](), NewRegistry[string]()
+	a.ShareAs(key + "/race")
+	b.ShareAs(key + "/race")
+	a.Install(Exec, Command[string]{Syntax: "show a", Help: "Show\nA", Handler: "a"})
+	b.Install(Exec, Command[string]{Syntax: "show b", Help: "Show\nB", Handler: "b"})
+	a.Seal()
+	b.Seal()
+	if b.shared != nil {
+		t.Fatal("a registry adopted the graphs of another that declared something else")
+	}
+	if res := b.Parse(Exec, "show b", 15); res.Handler != "b" {
+		t.Errorf("b: show b = %v %q", res.Kind, res.Handler)
+	}
 }
