@@ -19,9 +19,15 @@ var showClock = regexp.MustCompile(`^[*.]?\d{2}:\d{2}:\d{2}\.\d{3} [A-Z]+ (Mon|T
 
 // TestConcurrentSSH opens 200 concurrent x/crypto/ssh connections spread
 // over the five devices; each runs `show version` and `show clock` as exec
-// requests. None may fail, and all must finish inside the deadline.
+// requests. None may fail, and all must finish inside the deadline. A router
+// takes as many sessions as it has vty lines, as IOS does: the test first
+// gives each router enough (`line vty 0 99`), as an operator would before a
+// load test.
 func TestConcurrentSSH(t *testing.T) {
 	devs := routers(t)
+	for _, d := range devs {
+		configure(t, d, "configure terminal", "line vty 0 99", "login local", "transport input ssh telnet", "end")
+	}
 	const clients = 200
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -109,4 +115,44 @@ func loadClient(ctx context.Context, d device, connected *sync.WaitGroup) (err e
 		}
 	}
 	return nil
+}
+
+// configure types lines into an interactive SSH shell on d, then logs out.
+func configure(t *testing.T, d device, lines ...string) {
+	t.Helper()
+	cfg := &ssh.ClientConfig{
+		User:            "admin",
+		Auth:            []ssh.AuthMethod{ssh.Password("cisco")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		Timeout:         20 * time.Second,
+	}
+	c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", d.SSH), cfg)
+	if err != nil {
+		t.Fatalf("%s: %v", d.Name, err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatalf("%s: %v", d.Name, err)
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("vt100", 24, 80, ssh.TerminalModes{}); err != nil {
+		t.Fatalf("%s: %v", d.Name, err)
+	}
+	var out strings.Builder
+	sess.Stdout = &out
+	sess.Stdin = strings.NewReader(strings.Join(append(lines, "exit"), "\r") + "\r")
+	if err := sess.Shell(); err != nil {
+		t.Fatalf("%s: %v", d.Name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // wall-clock-ok: a shell that never ends fails the test
+		t.Fatalf("%s: the shell did not end:\n%s", d.Name, out.String())
+	}
+	if strings.Contains(out.String(), "% Invalid input") {
+		t.Fatalf("%s: %s", d.Name, out.String())
+	}
 }
