@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/iosemu/iosemu/cli"
@@ -159,14 +158,4 @@ func serialHex(cert *x509.Certificate) string {
 		return "00"
 	}
 	return strings.ToUpper(hex.EncodeToString(b))
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

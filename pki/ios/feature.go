@@ -5,10 +5,14 @@
 // per router, bound at Register.
 //
 // Where to look: keys.go (crypto key generate|zeroize, show crypto key),
-// server.go (crypto pki server and its mode, the exec commands on it),
-// server_show.go (show crypto pki server …), timers.go (show crypto pki
-// timers), config.go (running-config and private-config), store.go (the
-// database URLs over nvram and the lab FTP service).
+// server.go (crypto pki server and its mode), server_run.go (the server's
+// life: enable dialog, restore at boot, the clock the engine runs on),
+// scep.go (the SCEP mount), trustpoint.go and trustpoint_run.go (crypto
+// pki trustpoint, authenticate, enroll, import, export), show.go and
+// trustpoint_show.go (the shows and the exec commands on the server),
+// timers.go (show crypto pki timers), config.go (running-config,
+// private-config, certificate chains), store.go (the database URLs over
+// nvram and the lab FTP service).
 package ios
 
 import (

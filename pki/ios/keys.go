@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/iosemu/iosemu/cli"
-	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/parser"
 	"github.com/iosemu/iosemu/pki"
 )
@@ -165,7 +163,7 @@ func (c *face) showMyPubKey(s *cli.Session, a parser.Args) {
 		if label != "" && k.Label != label {
 			continue
 		}
-		s.Printf("%% Key pair was generated at: %s\n", formatDate(c.d, k.Generated))
+		s.Printf("%% Key pair was generated at: %s\n", c.dateOf(k.Generated))
 		s.Printf("Key name: %s\n", k.Label)
 		s.Println("Key type: RSA KEYS")
 		s.Printf(" Storage Device: %s\n", k.Storage)
@@ -195,10 +193,4 @@ func askYesNo(s *cli.Session, prompt string) bool {
 		}
 		s.Println("% Please answer 'yes' or 'no'.")
 	}
-}
-
-// formatDate renders a time as IOS's PKI shows do: "13:14:16 CET Oct 9 2015",
-// in the router's time zone.
-func formatDate(d *device.Router, t time.Time) string {
-	return t.In(d.Clock().Location()).Format("15:04:05 MST Jan 2 2006")
 }

@@ -74,10 +74,8 @@ func orDefault(v, def int) int {
 // defaults, in IOS's order.
 func (c *csConfig) write(w *strings.Builder, all bool) {
 	line := func(format string, a ...any) { fmt.Fprintf(w, " "+format+"\n", a...) }
-	if c.serial != "" || all {
-		if c.serial != "" {
-			line("serial-number %s", c.serial)
-		}
+	if c.serial != "" {
+		line("serial-number %s", c.serial)
 	}
 	if c.dbLevel != "" && c.dbLevel != "minimum" {
 		line("database level %s", c.dbLevel)
@@ -150,11 +148,8 @@ func (c *csConfig) write(w *strings.Builder, all bool) {
 	}
 }
 
-// csMode is the (cs-server) mode; the session's context is the *csConfig.
-var csModeName = "cs-server"
-
 func (c *face) registerServer(r *cli.Registry) {
-	m := cli.NewMode(r, csModeName, "(cs-server)#", parser.Config)
+	m := cli.NewMode(r, "cs-server", "(cs-server)#", parser.Config)
 	c.csMode = m
 	r.Install(parser.Config,
 		cmd{Syntax: "crypto pki server WORD$name",

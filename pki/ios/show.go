@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -459,21 +460,12 @@ func (c *face) showCertificates(s *cli.Session, a parser.Args) {
 	only := a.String("tp")
 	verbose := a.Has("verbose")
 	for _, v := range c.certViews() {
-		if only != "" && !contains(v.tps, only) {
+		if only != "" && !slices.Contains(v.tps, only) {
 			continue
 		}
 		c.writeCert(s, v, verbose)
 	}
 	c.showPending(s, only, verbose)
-}
-
-func contains(list []string, x string) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // certViews are the certificates the router holds, in IOS's order: each

@@ -2,6 +2,8 @@ package ios
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -136,7 +138,7 @@ func (tp *tpConfig) chain() []chainCert {
 // trustpointList returns the trustpoints by name.
 func (c *face) trustpointList() []*tpConfig {
 	out := make([]*tpConfig, 0, len(c.tps))
-	for _, n := range sortedKeys(c.tps) {
+	for _, n := range slices.Sorted(maps.Keys(c.tps)) {
 		out = append(out, c.tps[n])
 	}
 	return out
