@@ -36,6 +36,9 @@ type Options struct {
 	Platform *platforms.Profile // required
 	Lab      *clock.Lab         // required: the lab clock
 	Dir      string             // the device's state directory (its nvram and flash)
+	// Deferred, if set, takes the fsyncs of the device's first writes (a
+	// lab booting many devices flushes them all at once; see nvram.Deferred).
+	Deferred *nvram.Deferred
 	// Initial is the configuration a device with an empty nvram boots with
 	// (the lab file's config). It is saved to startup-config on first boot.
 	Initial  string
@@ -151,7 +154,7 @@ func New(opt Options) (*Router, error) {
 		return nil, errors.New("device: platform and lab clock are required")
 	}
 	p := opt.Platform
-	store, err := nvram.Open(opt.Dir,
+	store, err := nvram.OpenOptions(opt.Dir, nvram.Options{Deferred: opt.Deferred},
 		nvram.Device{Name: "nvram", Size: p.NVRAMSize, Format: storageFormat(p)},
 		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p)},
 	)

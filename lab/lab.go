@@ -26,6 +26,7 @@ import (
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/nvram"
 	pkiios "github.com/iosemu/iosemu/pki/ios"
 	"github.com/iosemu/iosemu/transport"
 )
@@ -191,6 +192,10 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	// Boot the devices side by side: a new device makes an RSA host key
 	// (~60 ms) and boots its configuration; they share nothing but the clock.
 	httpc := l.httpClient()
+	// The devices' first files (startup-config, indexes, image) are made
+	// durable by one sync of the state dir's file system, not by some ten
+	// fsyncs each.
+	deferred := nvram.NewDeferred(opt.StateDir)
 	nodes := make([]*Node, len(spec.Devices))
 	keys := make([]*transport.HostKey, len(spec.Devices))
 	errs := make([]error, len(spec.Devices))
@@ -208,6 +213,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Platform:     ds.profile,
 				Lab:          l.clock,
 				Dir:          dir,
+				Deferred:     deferred,
 				Initial:      ds.Config,
 				Logger:       log,
 				NTPReachable: func(addr string) bool { return ntp[addr] },
@@ -235,6 +241,9 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 		}()
 	}
 	wg.Wait()
+	if err := deferred.Flush(); err != nil {
+		errs[0] = errors.Join(errs[0], fmt.Errorf("lab: %w", err))
+	}
 	for i, n := range nodes {
 		if n != nil {
 			l.nodes = append(l.nodes, n)

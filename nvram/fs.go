@@ -43,10 +43,12 @@ type FS struct {
 	format    Format
 	indexPath string
 	log       *slog.Logger
+	deferred  *Deferred
 
-	mu   sync.Mutex
-	idx  map[string]int // creation index by slash path
-	next int
+	mu     sync.Mutex
+	nosync bool           // this write leaves its fsyncs to deferred.Flush (under mu)
+	idx    map[string]int // creation index by slash path
+	next   int
 }
 
 // Entry is one line of a directory listing.
@@ -141,8 +143,7 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	if f.size > 0 {
 		used, err := f.usedLocked()
 		if err != nil {
@@ -156,7 +157,7 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 			return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, ErrNoSpace)
 		}
 	}
-	if err := writeAtomic(f.root, p, data, perm.Perm(), mtime); err != nil {
+	if err := writeAtomic(f.root, p, data, perm.Perm(), mtime, !f.nosync); err != nil {
 		return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, err)
 	}
 	if _, ok := f.idx[p]; !ok {
@@ -184,8 +185,7 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	file, err := f.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
@@ -194,7 +194,7 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 		return fmt.Errorf("nvram: create %s:%s: %w", f.name, p, err)
 	}
 	err = file.Truncate(size)
-	if err == nil {
+	if err == nil && !f.nosync {
 		err = file.Sync()
 	}
 	if cerr := file.Close(); err == nil {
@@ -217,8 +217,7 @@ func (f *FS) Mkdir(name string, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	if err := f.root.Mkdir(p, 0o700); err != nil {
 		return fmt.Errorf("nvram: mkdir %s:%s: %w", f.name, p, err)
 	}
@@ -236,12 +235,11 @@ func (f *FS) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	if err := f.root.Remove(p); err != nil {
 		return fmt.Errorf("nvram: remove %s:%s: %w", f.name, p, err)
 	}
-	if err := syncDir(f.root, path.Dir(p)); err != nil {
+	if err := f.syncDirLocked(path.Dir(p)); err != nil {
 		return fmt.Errorf("nvram: remove %s:%s: %w", f.name, p, err)
 	}
 	delete(f.idx, p)
@@ -262,8 +260,7 @@ func (f *FS) ListDir(dir string) ([]Entry, error) {
 			return nil, err
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	des, err := fs.ReadDir(f.root.FS(), p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: list %s:%s: %w", f.name, p, err)
@@ -373,8 +370,31 @@ func (f *FS) isReservedIndex(n int) bool {
 
 var tmpCounter atomic.Uint64
 
-// writeAtomic writes data to name inside root via a temporary file + rename.
-func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtime time.Time) (err error) {
+// lockWrite locks f for a write and returns the unlock: the write holds
+// its store's Deferred (if any) for its whole length, so Flush finds it
+// done or not begun.
+func (f *FS) lockWrite() (unlock func()) {
+	skip, release := f.deferred.hold()
+	f.mu.Lock()
+	f.nosync = skip
+	return func() {
+		f.nosync = false
+		f.mu.Unlock()
+		release()
+	}
+}
+
+func (f *FS) syncDirLocked(dir string) error {
+	if f.nosync {
+		return nil
+	}
+	return syncDir(f.root, dir)
+}
+
+// writeAtomic writes data to name inside root via a temporary file + rename,
+// with fsyncs of the file and its directory unless sync is false (a write
+// whose durability a Deferred flush provides).
+func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtime time.Time, sync bool) (err error) {
 	dir := path.Dir(name)
 	if dir != "." {
 		if err := root.MkdirAll(dir, 0o700); err != nil {
@@ -398,8 +418,10 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	if err = fh.Chmod(perm); err != nil {
 		return err
 	}
-	if err = fh.Sync(); err != nil {
-		return err
+	if sync {
+		if err = fh.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = fh.Close(); err != nil {
 		return err
@@ -411,6 +433,9 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	}
 	if err = root.Rename(tmp, name); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	return syncDir(root, dir)
 }

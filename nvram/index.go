@@ -120,8 +120,10 @@ func (f *FS) saveIndexLocked() error {
 	if _, err := tmp.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
+	if !f.nosync {
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
@@ -130,6 +132,9 @@ func (f *FS) saveIndexLocked() error {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	ok = true
+	if f.nosync {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)

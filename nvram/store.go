@@ -44,6 +44,18 @@ func Open(dir string, devices ...Device) (*Store, error) {
 
 // OpenLogger is Open with a logger; a nil logger discards.
 func OpenLogger(dir string, log *slog.Logger, devices ...Device) (*Store, error) {
+	return OpenOptions(dir, Options{Logger: log}, devices...)
+}
+
+// Options are a store's optional settings.
+type Options struct {
+	Logger   *slog.Logger // nil discards
+	Deferred *Deferred    // writes leave their fsyncs to its Flush until then
+}
+
+// OpenOptions is Open with options.
+func OpenOptions(dir string, opt Options, devices ...Device) (*Store, error) {
+	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -64,7 +76,7 @@ func OpenLogger(dir string, log *slog.Logger, devices ...Device) (*Store, error)
 			s.Close()
 			return nil, fmt.Errorf("nvram: duplicate device %q", name)
 		}
-		f, err := openFS(dir, name, d, log)
+		f, err := openFS(dir, name, d, log, opt.Deferred)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -116,7 +128,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
+func openFS(storeDir, name string, d Device, log *slog.Logger, deferred *Deferred) (*FS, error) {
 	dir := filepath.Join(storeDir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("nvram: create %s: %w", name, err)
@@ -133,6 +145,7 @@ func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
 		format:    d.Format,
 		indexPath: filepath.Join(storeDir, name+".index"),
 		log:       log.With("device", name),
+		deferred:  deferred,
 	}
 	if err := f.recover(); err != nil {
 		root.Close()
@@ -144,8 +157,7 @@ func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
 // recover removes leftover temporary files and reconciles the index with the
 // files present.
 func (f *FS) recover() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	// Leftover temporary index files live next to the index.
 	if tmps, err := filepath.Glob(filepath.Join(filepath.Dir(f.indexPath), tmpPrefix+f.name+"-*")); err == nil {
 		for _, t := range tmps {
