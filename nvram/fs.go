@@ -195,7 +195,7 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 	}
 	err = file.Truncate(size)
 	if err == nil && !f.nosync {
-		err = file.Sync()
+		err = fsync(file)
 	}
 	if cerr := file.Close(); err == nil {
 		err = cerr
@@ -419,7 +419,7 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 		return err
 	}
 	if sync {
-		if err = fh.Sync(); err != nil {
+		if err = fsync(fh); err != nil {
 			return err
 		}
 	}
@@ -446,7 +446,7 @@ func syncDir(root *os.Root, dir string) error {
 		return err
 	}
 	defer d.Close()
-	return d.Sync()
+	return fsync(d)
 }
 
 // Open opens name for reading, for a caller that streams a file (an scp

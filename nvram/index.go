@@ -121,7 +121,7 @@ func (f *FS) saveIndexLocked() error {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	if !f.nosync {
-		if err := tmp.Sync(); err != nil {
+		if err := fsync(tmp); err != nil {
 			return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 		}
 	}
@@ -140,7 +140,7 @@ func (f *FS) saveIndexLocked() error {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := fsync(d); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	return nil

@@ -1,0 +1,98 @@
+package nvram
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Until Flush, a store opened with a Deferred writes without an fsync and
+// its files read back at once; Flush ends that, with writes still going on,
+// and from then on every write fsyncs again.
+func TestDeferredFlush(t *testing.T) {
+	dir := t.TempDir()
+	d := NewDeferred(dir)
+	if d == nil {
+		t.Skip("no syncfs on this system: nothing is deferred")
+	}
+	mtime := time.Date(2015, 10, 9, 13, 14, 16, 0, time.UTC)
+	var stores []*Store
+	for i := 0; i < 4; i++ {
+		s, err := OpenOptions(fmt.Sprintf("%s/R%d", dir, i), Options{Deferred: d},
+			Device{Name: "nvram", Size: 1 << 20}, Device{Name: "flash", Size: 64 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores = append(stores, s)
+	}
+	before := fsyncs.Load()
+	for _, s := range stores {
+		nv, _ := s.Device("nvram")
+		fl, _ := s.Device("flash")
+		if err := nv.WriteFile("startup-config", []byte("hostname R\n"), 0o600, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if err := fl.Placeholder("image.bin", 1<<20, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if err := fl.Mkdir("tracelogs", mtime); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := nv.ReadFile("startup-config"); err != nil || string(b) != "hostname R\n" {
+			t.Fatalf("read back %q, %v", b, err)
+		}
+	}
+	if n := fsyncs.Load() - before; n != 0 {
+		t.Errorf("%d fsyncs before Flush, want 0", n)
+	}
+
+	// Flush while the stores keep writing: each write is either before it
+	// (deferred, then flushed) or after it (fsynced by itself).
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nv, _ := s.Device("nvram")
+			for k := 0; k < 20; k++ {
+				if err := nv.WriteFile(fmt.Sprintf("f%d-%d", i, k), []byte("x"), 0o600, mtime); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	if err := d.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := d.Flush(); err != nil {
+		t.Fatalf("second Flush: %v", err)
+	}
+	nv, _ := stores[0].Device("nvram")
+	before = fsyncs.Load()
+	if err := nv.WriteFile("startup-config", []byte("hostname S\n"), 0o600, mtime); err != nil {
+		t.Fatal(err)
+	}
+	if n := fsyncs.Load() - before; n < 2 {
+		t.Errorf("a write after Flush made %d fsyncs, want its file's and its directory's", n)
+	}
+}
+
+// A store without a Deferred fsyncs every write, as before.
+func TestWritesSyncWithoutDeferred(t *testing.T) {
+	s, err := Open(t.TempDir(), Device{Name: "nvram", Size: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	nv, _ := s.Device("nvram")
+	before := fsyncs.Load()
+	if err := nv.WriteFile("startup-config", []byte("x"), 0o600, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := fsyncs.Load() - before; n < 2 {
+		t.Errorf("%d fsyncs, want at least 2", n)
+	}
+}
