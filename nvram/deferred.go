@@ -24,6 +24,11 @@ type Deferred struct {
 	dir     string
 	mu      sync.RWMutex
 	pending bool
+	// The index files too are written once, at Flush, rather than after
+	// each file a new router makes: dirty holds the file systems whose
+	// index is due.
+	dirtyMu sync.Mutex
+	dirty   map[*FS]bool
 }
 
 // NewDeferred returns a Deferred for stores under dir, or nil where the
@@ -32,7 +37,7 @@ func NewDeferred(dir string) *Deferred {
 	if !canSyncFS {
 		return nil
 	}
-	return &Deferred{dir: dir, pending: true}
+	return &Deferred{dir: dir, pending: true, dirty: make(map[*FS]bool)}
 }
 
 // hold is taken by a write for its whole length: skip says whether it may
@@ -45,6 +50,21 @@ func (d *Deferred) hold() (skip bool, release func()) {
 	return d.pending, d.mu.RUnlock
 }
 
+// later takes f's index to write at Flush; it reports false once Flush
+// has begun (the caller writes it itself).
+func (d *Deferred) later(f *FS) bool {
+	if d == nil {
+		return false
+	}
+	d.dirtyMu.Lock()
+	defer d.dirtyMu.Unlock()
+	if d.dirty == nil {
+		return false
+	}
+	d.dirty[f] = true
+	return true
+}
+
 // Flush makes every write made so far durable and ends the deferral. It is
 // safe to call more than once.
 func (d *Deferred) Flush() error {
@@ -55,6 +75,15 @@ func (d *Deferred) Flush() error {
 	defer d.mu.Unlock()
 	if !d.pending {
 		return nil
+	}
+	d.dirtyMu.Lock()
+	dirty := d.dirty
+	d.dirty = nil
+	d.dirtyMu.Unlock()
+	for f := range dirty {
+		if err := f.flushIndex(); err != nil {
+			return err
+		}
 	}
 	if err := syncFS(d.dir); err != nil {
 		return fmt.Errorf("nvram: sync %s: %w", d.dir, err)
@@ -70,4 +99,15 @@ var fsyncs atomic.Int64
 func fsync(f *os.File) error {
 	fsyncs.Add(1)
 	return f.Sync()
+}
+
+// flushIndex writes f's index for its Deferred's Flush, without an fsync
+// (the Flush syncs the file system after).
+func (f *FS) flushIndex() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nosync := f.nosync
+	f.nosync = true
+	defer func() { f.nosync = nosync }()
+	return f.writeIndexLocked()
 }

@@ -1,7 +1,10 @@
 package nvram
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -34,10 +37,11 @@ func TestDeferredFlush(t *testing.T) {
 		if err := nv.WriteFile("startup-config", []byte("hostname R\n"), 0o600, mtime); err != nil {
 			t.Fatal(err)
 		}
-		if err := fl.Placeholder("image.bin", 1<<20, mtime); err != nil {
+		// Made in the reverse of name order, so that the index shows.
+		if err := fl.Mkdir("tracelogs", mtime); err != nil {
 			t.Fatal(err)
 		}
-		if err := fl.Mkdir("tracelogs", mtime); err != nil {
+		if err := fl.Placeholder("image.bin", 1<<20, mtime); err != nil {
 			t.Fatal(err)
 		}
 		if b, err := nv.ReadFile("startup-config"); err != nil || string(b) != "hostname R\n" {
@@ -46,6 +50,9 @@ func TestDeferredFlush(t *testing.T) {
 	}
 	if n := fsyncs.Load() - before; n != 0 {
 		t.Errorf("%d fsyncs before Flush, want 0", n)
+	}
+	if _, err := os.Stat(dir + "/R0/flash.index"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the index is written before Flush: %v", err)
 	}
 
 	// Flush while the stores keep writing: each write is either before it
@@ -69,6 +76,21 @@ func TestDeferredFlush(t *testing.T) {
 	wg.Wait()
 	if err := d.Flush(); err != nil {
 		t.Fatalf("second Flush: %v", err)
+	}
+	// The indexes were written by Flush: a reopened store lists the
+	// files in the order they were made.
+	again, err := Open(dir+"/R1", Device{Name: "flash", Size: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	fl, _ := again.Device("flash")
+	list, err := fl.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Name != "tracelogs" || list[0].Index != 1 || list[1].Name != "image.bin" || list[1].Index != 2 {
+		t.Errorf("flash after Flush and reopen: %+v", list)
 	}
 	nv, _ := stores[0].Device("nvram")
 	before = fsyncs.Load()

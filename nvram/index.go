@@ -91,6 +91,14 @@ func (f *FS) reconcileLocked() error {
 }
 
 func (f *FS) saveIndexLocked() error {
+	if f.nosync && f.deferred.later(f) {
+		return nil // saved by the Deferred's Flush
+	}
+	return f.writeIndexLocked()
+}
+
+// writeIndexLocked writes the index file (fsynced unless f.nosync).
+func (f *FS) writeIndexLocked() error {
 	type kv struct {
 		p string
 		n int

@@ -130,8 +130,17 @@ func (s *Store) Close() error {
 
 func openFS(storeDir, name string, d Device, log *slog.Logger, deferred *Deferred) (*FS, error) {
 	dir := filepath.Join(storeDir, name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("nvram: create %s: %w", name, err)
+	// A directory made now holds nothing to recover: a new router's file
+	// systems are opened without reading anything.
+	fresh := false
+	switch err := os.Mkdir(dir, 0o700); {
+	case err == nil:
+		fresh = true
+	case errors.Is(err, fs.ErrExist):
+	default:
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("nvram: create %s: %w", name, err)
+		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -146,6 +155,12 @@ func openFS(storeDir, name string, d Device, log *slog.Logger, deferred *Deferre
 		indexPath: filepath.Join(storeDir, name+".index"),
 		log:       log.With("device", name),
 		deferred:  deferred,
+	}
+	if fresh {
+		// An index left from a directory since removed is stale: the
+		// next save replaces it.
+		f.idx, f.next = make(map[string]int), 1
+		return f, nil
 	}
 	if err := f.recover(); err != nil {
 		root.Close()
