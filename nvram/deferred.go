@@ -1,8 +1,10 @@
 package nvram
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -29,6 +31,12 @@ type Deferred struct {
 	// index is due.
 	dirtyMu sync.Mutex
 	dirty   map[*FS]bool
+	// Work given by Store.First: run by at most workers goroutines at
+	// once; Flush waits for it and reports its errors.
+	tasks   sync.WaitGroup
+	workers chan struct{}
+	errMu   sync.Mutex
+	errs    []error
 }
 
 // NewDeferred returns a Deferred for stores under dir, or nil where the
@@ -37,7 +45,34 @@ func NewDeferred(dir string) *Deferred {
 	if !canSyncFS {
 		return nil
 	}
-	return &Deferred{dir: dir, pending: true, dirty: make(map[*FS]bool)}
+	// One core is left to the lab's listeners and their first clients.
+	n := max(1, runtime.GOMAXPROCS(0)-1)
+	return &Deferred{dir: dir, pending: true, dirty: make(map[*FS]bool), workers: make(chan struct{}, n)}
+}
+
+// deferring reports whether writes are still deferred.
+func (d *Deferred) deferring() bool {
+	if d == nil {
+		return false
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.pending
+}
+
+// run runs task on a worker.
+func (d *Deferred) run(task func() error) {
+	d.tasks.Add(1)
+	go func() {
+		defer d.tasks.Done()
+		d.workers <- struct{}{}
+		defer func() { <-d.workers }()
+		if err := task(); err != nil {
+			d.errMu.Lock()
+			d.errs = append(d.errs, err)
+			d.errMu.Unlock()
+		}
+	}()
 }
 
 // hold is taken by a write for its whole length: skip says whether it may
@@ -65,11 +100,20 @@ func (d *Deferred) later(f *FS) bool {
 	return true
 }
 
-// Flush makes every write made so far durable and ends the deferral. It is
-// safe to call more than once.
+// Flush waits for the work given by Store.First, makes every write made so
+// far durable and ends the deferral. It is safe to call more than once.
 func (d *Deferred) Flush() error {
 	if d == nil {
 		return nil
+	}
+	// The stores' first files first (their writes hold d.mu to read).
+	d.tasks.Wait()
+	d.errMu.Lock()
+	err := errors.Join(d.errs...)
+	d.errs = nil
+	d.errMu.Unlock()
+	if err != nil {
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -80,10 +124,33 @@ func (d *Deferred) Flush() error {
 	dirty := d.dirty
 	d.dirty = nil
 	d.dirtyMu.Unlock()
+	// The index writes are a thousand small files: written side by side.
+	work := make(chan *FS)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				if err := f.flushIndex(); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
 	for f := range dirty {
-		if err := f.flushIndex(); err != nil {
-			return err
-		}
+		work <- f
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
 	}
 	if err := syncFS(d.dir); err != nil {
 		return fmt.Errorf("nvram: sync %s: %w", d.dir, err)

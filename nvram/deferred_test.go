@@ -32,18 +32,35 @@ func TestDeferredFlush(t *testing.T) {
 	}
 	before := fsyncs.Load()
 	for _, s := range stores {
+		if !s.Fresh() {
+			t.Fatal("a new store under a pending Deferred is not fresh")
+		}
 		nv, _ := s.Device("nvram")
-		fl, _ := s.Device("flash")
-		if err := nv.WriteFile("startup-config", []byte("hostname R\n"), 0o600, mtime); err != nil {
+		if err := nv.WriteFile("x", nil, 0o600, mtime); !errors.Is(err, errNotMade) {
+			t.Fatalf("a write before First: %v", err)
+		}
+		if _, err := nv.ReadFile("startup-config"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a read before First: %v", err)
+		}
+		err := s.First(func(dev func(string) (*FS, bool)) error {
+			nv, _ := dev("nvram")
+			fl, _ := dev("flash")
+			if err := nv.WriteFile("startup-config", []byte("hostname R\n"), 0o600, mtime); err != nil {
+				return err
+			}
+			// Made in the reverse of name order, so that the index shows.
+			if err := fl.Mkdir("tracelogs", mtime); err != nil {
+				return err
+			}
+			return fl.Placeholder("image.bin", 1<<20, mtime)
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		// Made in the reverse of name order, so that the index shows.
-		if err := fl.Mkdir("tracelogs", mtime); err != nil {
-			t.Fatal(err)
-		}
-		if err := fl.Placeholder("image.bin", 1<<20, mtime); err != nil {
-			t.Fatal(err)
-		}
+	}
+	for _, s := range stores {
+		// Device waits for First's writes.
+		nv, _ := s.Device("nvram")
 		if b, err := nv.ReadFile("startup-config"); err != nil || string(b) != "hostname R\n" {
 			t.Fatalf("read back %q, %v", b, err)
 		}

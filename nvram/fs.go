@@ -110,6 +110,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.root == nil {
+		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, fs.ErrNotExist)
+	}
 	b, err := f.root.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, err)
@@ -122,6 +125,9 @@ func (f *FS) Stat(name string) (Entry, error) {
 	p, err := f.cleanPath(name)
 	if err != nil {
 		return Entry{}, err
+	}
+	if f.root == nil {
+		return Entry{}, fmt.Errorf("nvram: stat %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
 	fi, err := f.root.Stat(p)
 	if err != nil {
@@ -144,6 +150,9 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 		return err
 	}
 	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if f.size > 0 {
 		used, err := f.usedLocked()
 		if err != nil {
@@ -186,6 +195,9 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 		return err
 	}
 	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	file, err := f.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
@@ -218,6 +230,9 @@ func (f *FS) Mkdir(name string, mtime time.Time) error {
 		return err
 	}
 	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if err := f.root.Mkdir(p, 0o700); err != nil {
 		return fmt.Errorf("nvram: mkdir %s:%s: %w", f.name, p, err)
 	}
@@ -236,6 +251,9 @@ func (f *FS) Remove(name string) error {
 		return err
 	}
 	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if err := f.root.Remove(p); err != nil {
 		return fmt.Errorf("nvram: remove %s:%s: %w", f.name, p, err)
 	}
@@ -261,6 +279,9 @@ func (f *FS) ListDir(dir string) ([]Entry, error) {
 		}
 	}
 	defer f.lockWrite()()
+	if f.root == nil {
+		return nil, nil // a new router's file system, not made yet: empty
+	}
 	des, err := fs.ReadDir(f.root.FS(), p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: list %s:%s: %w", f.name, p, err)
@@ -321,6 +342,9 @@ func (f *FS) entryLocked(rel string, fi fs.FileInfo) Entry {
 
 func (f *FS) usedLocked() (int64, error) {
 	var used int64
+	if f.root == nil {
+		return 0, nil
+	}
 	err := fs.WalkDir(f.root.FS(), ".", func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -369,6 +393,17 @@ func (f *FS) isReservedIndex(n int) bool {
 }
 
 var tmpCounter atomic.Uint64
+
+// errNotMade is the error of a write to a new router's file system before
+// the store's First has made it (see Store.First).
+var errNotMade = errors.New("not made yet")
+
+func (f *FS) made() error {
+	if f.root == nil {
+		return fmt.Errorf("nvram: %s: %w", f.name, errNotMade)
+	}
+	return nil
+}
 
 // lockWrite locks f for a write and returns the unlock: the write holds
 // its store's Deferred (if any) for its whole length, so Flush finds it
@@ -456,6 +491,9 @@ func (f *FS) Open(name string) (*os.File, error) {
 	p, err := f.cleanPath(name)
 	if err != nil {
 		return nil, err
+	}
+	if f.root == nil {
+		return nil, fmt.Errorf("nvram: open %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
 	file, err := f.root.Open(p)
 	if err != nil {
