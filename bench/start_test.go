@@ -24,16 +24,23 @@ func labYAML(n int) []byte {
 	return []byte(b.String())
 }
 
-// BenchmarkLabStart100 starts a fresh lab of 100 routers (host keys made,
-// configs booted and saved, every port open) and reports the heap it holds.
-// Target: a hundred routers in seconds.
-func BenchmarkLabStart100(b *testing.B) {
-	spec, err := lab.Parse("scale.yaml", labYAML(100))
+// BenchmarkLabStart100 starts a fresh lab of 100 routers (configs booted
+// and saved, every port open; host keys are made by the first client) and
+// reports the heap it holds.
+func BenchmarkLabStart100(b *testing.B) { benchLabStart(b, 100) }
+
+// BenchmarkLabStart1000 is the same for a thousand routers. Target (issue
+// 9): ready in under a second on two cores; bench/report measures the same
+// from outside, process start and every SSH banner included.
+func BenchmarkLabStart1000(b *testing.B) { benchLabStart(b, 1000) }
+
+func benchLabStart(b *testing.B, n int) {
+	spec, err := lab.Parse("scale.yaml", labYAML(n))
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < b.N; i++ {
-		base, err := porttest.FreeBase(100)
+		base, err := porttest.FreeBase(n)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +58,7 @@ func BenchmarkLabStart100(b *testing.B) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(wall.Seconds(), "wall-s/start")
-		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/100/1024, "heap-KiB/router")
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(n)/1024, "heap-KiB/router")
 		l.Close()
 	}
 }

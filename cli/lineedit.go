@@ -36,7 +36,14 @@ type keyReader struct {
 	// input, if set, is told of every chunk the client sends (idle time,
 	// exec-timeout); it is read by the reader goroutine.
 	input atomic.Pointer[func()]
+	// idle, if set, is called before the reader waits for input that has
+	// not arrived (the terminal writes what it holds); wake after input
+	// arrives. Both run on the session's goroutine.
+	idle, wake func()
 }
+
+// readChunk is the most a session reads from its connection at once.
+const readChunk = 512
 
 // Special keys decoded from escape sequences.
 const (
@@ -68,15 +75,17 @@ func (k *keyReader) start() {
 	k.once.Do(func() {
 		go func() {
 			defer close(k.chunks)
+			// One read buffer for the session's life; each chunk handed
+			// on is a copy the size of what arrived (mostly a few bytes).
+			b := make([]byte, readChunk)
 			for {
-				b := make([]byte, 4096)
 				n, err := k.src.Read(b)
 				if n > 0 {
 					if f := k.input.Load(); f != nil {
 						(*f)()
 					}
 					select {
-					case k.chunks <- b[:n]:
+					case k.chunks <- append([]byte(nil), b[:n]...):
 					case <-k.done:
 						k.err = io.EOF
 						return
@@ -98,7 +107,19 @@ func (k *keyReader) stop() { k.stopMu.Do(func() { close(k.done) }) }
 // fill waits for more input.
 func (k *keyReader) fill() error {
 	k.start()
-	c, ok := <-k.chunks
+	var c []byte
+	var ok bool
+	select {
+	case c, ok = <-k.chunks:
+	default:
+		if k.idle != nil {
+			k.idle()
+		}
+		c, ok = <-k.chunks
+		if k.wake != nil {
+			k.wake()
+		}
+	}
 	if !ok {
 		return k.err
 	}

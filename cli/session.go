@@ -116,10 +116,12 @@ type Session struct {
 	keys *keyReader
 	ed   *editor
 
-	wmu sync.Mutex // serialises writes to the terminal
+	term *termOut // the terminal's write side (nil headless)
 
-	notes   chan string  // asynchronous messages for the terminal (Notify)
-	dropped atomic.Int64 // messages dropped because notes was full
+	notesMu   sync.Mutex
+	notes     chan string   // asynchronous messages for the terminal (Notify); made by the first
+	serveDone chan struct{} // closed when Serve ends: the notes goroutine stops
+	dropped   atomic.Int64  // messages dropped because notes was full
 
 	user   string
 	line   string
@@ -170,8 +172,16 @@ func New(host Host, conn Conn) *Session {
 		}
 	}
 	s.keys = newKeyReader(conn.RW)
+	if conn.RW != nil {
+		s.term = &termOut{w: conn.RW}
+		s.keys.idle = func() {
+			if s.term.idle() != nil {
+				s.closed.Store(true)
+			}
+		}
+		s.keys.wake = s.term.wake
+	}
 	s.ed = &editor{keys: s.keys, out: s.write, history: &s.hist}
-	s.notes = make(chan string, notifyQueue)
 	return s
 }
 
@@ -246,15 +256,22 @@ func (s *Session) Error(format string, a ...any) {
 	s.out.WriteString(msg + "\n")
 }
 
+// releaseOut empties the command output buffer, dropping it if a long
+// output grew it: an idle session does not keep its last output's memory.
+func (s *Session) releaseOut() {
+	if s.out.Cap() > 1024 {
+		s.out = bytes.Buffer{}
+		return
+	}
+	s.out.Reset()
+}
+
 // write sends text to the terminal, turning "\n" into "\r\n".
 func (s *Session) write(text string) {
 	if s.headless || s.conn.RW == nil {
 		return
 	}
-	text = crlf(text)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if _, err := io.WriteString(s.conn.RW, text); err != nil {
+	if err := s.term.write(crlf(text)); err != nil {
 		// The terminal is gone (closed, or its write deadline passed): the
 		// session ends, and a running command stops (Interrupted).
 		s.closed.Store(true)
@@ -296,6 +313,9 @@ func (s *Session) Flush() {
 	relock := s.Unlocked()
 	defer relock()
 	s.flush()
+	if s.term.push() != nil {
+		s.closed.Store(true)
+	}
 }
 
 // Interrupted reports whether the user has typed the IOS escape sequence
@@ -314,11 +334,23 @@ func (s *Session) Interrupted() bool {
 // its own lines, as IOS does without logging synchronous. It never waits:
 // when the queue is full the message is dropped and counted (Dropped).
 func (s *Session) Notify(msg string) {
-	if s.headless || s.notes == nil {
+	if s.headless {
 		return
 	}
+	// The queue and the goroutine that shows it are made by the first
+	// message: most sessions never run terminal monitor.
+	s.notesMu.Lock()
+	if s.notes == nil && s.serveDone != nil {
+		s.notes = make(chan string, notifyQueue)
+		go s.showNotes(s.notes, s.serveDone)
+	}
+	notes := s.notes
+	s.notesMu.Unlock()
+	if notes == nil {
+		return // not serving a terminal
+	}
 	select {
-	case s.notes <- msg:
+	case notes <- msg:
 	default:
 		s.dropped.Add(1)
 	}
@@ -329,10 +361,10 @@ func (s *Session) Notify(msg string) {
 func (s *Session) Dropped() int64 { return s.dropped.Load() }
 
 // showNotes writes queued messages to the terminal until done is closed.
-func (s *Session) showNotes(done <-chan struct{}) {
+func (s *Session) showNotes(notes <-chan string, done <-chan struct{}) {
 	for {
 		select {
-		case msg := <-s.notes:
+		case msg := <-notes:
 			s.write("\n" + strings.TrimRight(msg, "\n") + "\n")
 		case <-done:
 			return
@@ -397,8 +429,11 @@ func (s *Session) Confirm(prompt string) bool {
 	return false
 }
 
-// Close ends the session (logout, reload).
+// Close ends the session (logout, reload), after writing what it holds.
 func (s *Session) Close() {
+	if s.term != nil {
+		_ = s.term.push()
+	}
 	s.closed.Store(true)
 	if s.conn.Close != nil {
 		_ = s.conn.Close()
@@ -435,6 +470,9 @@ func (s *Session) banner(kind string) {
 func (s *Session) Serve(ctx context.Context) {
 	if !s.nested {
 		defer s.keys.stop()
+	}
+	if s.term != nil {
+		defer s.term.push() // what the session wrote last
 	}
 	// A session takes a line for its whole life, login dialog included.
 	line, detach, ok := s.host.Attach(s)
@@ -474,7 +512,9 @@ func (s *Session) Serve(ctx context.Context) {
 	}
 	done := make(chan struct{})
 	defer close(done)
-	go s.showNotes(done)
+	s.notesMu.Lock()
+	s.serveDone = done
+	s.notesMu.Unlock()
 	s.ed.help, s.ed.complete = s.showHelp, s.complete
 	if s.conn.Command != "" {
 		if fsrv, ok := s.host.(FileServer); ok {
@@ -508,7 +548,7 @@ func (s *Session) Serve(ctx context.Context) {
 			s.hist.add(text)
 			s.runLine(text)
 			s.page(s.out.String())
-			s.out.Reset()
+			s.releaseOut()
 			// The command may have changed the line's exec-timeout.
 			idle = s.idleTimer(idle)
 		case evCtrlZ, evCtrlC:
@@ -630,6 +670,9 @@ func (s *Session) Nest(h Host, user, remote string) (attached bool) {
 	s.flush()
 	child := New(h, Conn{RW: s.conn.RW, User: user, Remote: remote, Window: s.conn.Window,
 		Close: func() error { return nil }})
+	// One terminal: the nested session writes through this one's termOut,
+	// which the shared keys mark busy and idle.
+	child.term = s.term
 	// The keys typed next belong to the nested session: share the stream
 	// (and what it has buffered) rather than reading the connection twice.
 	child.keys = s.keys

@@ -36,6 +36,9 @@ type Options struct {
 	Platform *platforms.Profile // required
 	Lab      *clock.Lab         // required: the lab clock
 	Dir      string             // the device's state directory (its nvram and flash)
+	// Deferred, if set, takes the fsyncs of the device's first writes (a
+	// lab booting many devices flushes them all at once; see nvram.Deferred).
+	Deferred *nvram.Deferred
 	// Initial is the configuration a device with an empty nvram boots with
 	// (the lab file's config). It is saved to startup-config on first boot.
 	Initial  string
@@ -115,6 +118,10 @@ type Router struct {
 	onChange []func()                   // features' configuration-change hooks (OnChange)
 
 	privateSum [sha256.Size]byte // of the private-config last written (saveLocked)
+	// fresh: New is booting a router whose store is not made yet (see
+	// nvram.Store.First); the first boot's save is kept in firstSave.
+	fresh     bool
+	firstSave func(nv *nvram.FS) error
 
 	// http is the device's HTTP server (`ip http server`): features add
 	// paths (the SCEP server at /cgi-bin/pkiclient.exe); ServeMux is safe
@@ -151,7 +158,7 @@ func New(opt Options) (*Router, error) {
 		return nil, errors.New("device: platform and lab clock are required")
 	}
 	p := opt.Platform
-	store, err := nvram.Open(opt.Dir,
+	store, err := nvram.OpenOptions(opt.Dir, nvram.Options{Deferred: opt.Deferred},
 		nvram.Device{Name: "nvram", Size: p.NVRAMSize, Format: storageFormat(p)},
 		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p)},
 	)
@@ -183,25 +190,13 @@ func New(opt Options) (*Router, error) {
 	if d.rand == nil {
 		d.rand = crand.Reader
 	}
-	// A router's flash holds its system image.
-	if img := p.Image; img != "" {
-		if fsName, file, ok := strings.Cut(img, ":"); ok {
-			if fl, ok := store.Device(fsName); ok {
-				if err := fl.Placeholder(file, p.ImageSize, d.clk.Now()); err != nil {
-					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
-				}
-			}
-		}
-	}
-	// An IOS-XE bootflash is a Linux file system: lost+found, and the
-	// directories the system writes its core dumps and trace logs into.
-	if p.IsXE() {
-		if fl, ok := store.Device(p.Flash); ok {
-			for _, dir := range []string{"lost+found", "core", "tracelogs"} {
-				if err := fl.Mkdir(dir, d.clk.Now()); err != nil && !errors.Is(err, fs.ErrExist) {
-					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
-				}
-			}
+	// A new router in a lab that defers its first files (fresh store)
+	// boots from memory; its flash contents and first startup-config are
+	// written after, off the lab's start (nvram.Store.First).
+	d.fresh = store.Fresh()
+	if !d.fresh {
+		if err := d.factoryFiles(store.Device); err != nil {
+			return nil, err
 		}
 	}
 	d.buildRegistry()
@@ -209,8 +204,50 @@ func New(opt Options) (*Router, error) {
 	if err := d.boot("power-on"); err != nil {
 		return nil, err
 	}
+	if d.fresh {
+		first := d.firstSave
+		d.firstSave = nil
+		d.fresh = false
+		err := store.First(func(dev func(string) (*nvram.FS, bool)) error {
+			if err := d.factoryFiles(dev); err != nil {
+				return err
+			}
+			nv, _ := dev("nvram")
+			return first(nv)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+		}
+	}
 	close(d.ready)
 	return d, nil
+}
+
+// factoryFiles makes what a router's flash holds from the factory: its
+// system image and, on IOS-XE, whose bootflash is a Linux file system,
+// lost+found and the directories the system writes core dumps and trace
+// logs into. What exists is left alone.
+func (d *Router) factoryFiles(dev func(string) (*nvram.FS, bool)) error {
+	p := d.profile
+	if img := p.Image; img != "" {
+		if fsName, file, ok := strings.Cut(img, ":"); ok {
+			if fl, ok := dev(fsName); ok {
+				if err := fl.Placeholder(file, p.ImageSize, d.clk.Now()); err != nil {
+					return fmt.Errorf("device %s: %w", d.name, err)
+				}
+			}
+		}
+	}
+	if p.IsXE() {
+		if fl, ok := dev(p.Flash); ok {
+			for _, dir := range []string{"lost+found", "core", "tracelogs"} {
+				if err := fl.Mkdir(dir, d.clk.Now()); err != nil && !errors.Is(err, fs.ErrExist) {
+					return fmt.Errorf("device %s: %w", d.name, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func storageFormat(p *platforms.Profile) nvram.Format {
@@ -300,7 +337,13 @@ func (d *Router) boot(reason string) error {
 	}
 	if first {
 		d.mu.Lock()
-		err := d.saveLocked("")
+		var err error
+		if d.fresh {
+			// Rendered now, written by the store's First.
+			d.firstSave = d.saveFilesLocked()
+		} else {
+			err = d.saveLocked("")
+		}
 		d.mu.Unlock()
 		if err != nil {
 			return err
@@ -709,27 +752,37 @@ func (d *Router) Save() error {
 
 func (d *Router) saveLocked(by string) error {
 	nv, _ := d.store.Device("nvram")
-	now := d.clk.Now()
 	if by != "" {
-		d.saved, d.savedBy = now, by
+		d.saved, d.savedBy = d.clk.Now(), by
 	}
-	if err := nv.WriteFile("startup-config", []byte(d.renderStartup()), 0o644, now); err != nil {
-		return fmt.Errorf("device %s: save: %w", d.name, err)
-	}
+	return d.saveFilesLocked()(nv)
+}
+
+// saveFilesLocked renders the configuration to save now and returns what
+// writes it: startup-config, and private-config when it changed.
+func (d *Router) saveFilesLocked() func(nv *nvram.FS) error {
+	now := d.clk.Now()
+	startup := []byte(d.renderStartup())
 	// private-config holds what must not be readable by others (the PKI's
 	// key pairs). It changes far less often than startup-config (a
 	// certificate renewal keeps its key): the same bytes are not written
 	// again.
 	private := []byte(d.renderPrivate())
 	sum := sha256.Sum256(private)
-	if _, err := nv.Stat("private-config"); err != nil || sum != d.privateSum {
-		if err := nv.WriteFile("private-config", private, 0o600, now); err != nil {
+	changed := sum != d.privateSum
+	d.privateSum = sum
+	d.cfg.dirty = false
+	return func(nv *nvram.FS) error {
+		if err := nv.WriteFile("startup-config", startup, 0o644, now); err != nil {
 			return fmt.Errorf("device %s: save: %w", d.name, err)
 		}
-		d.privateSum = sum
+		if _, err := nv.Stat("private-config"); err != nil || changed {
+			if err := nv.WriteFile("private-config", private, 0o600, now); err != nil {
+				return fmt.Errorf("device %s: save: %w", d.name, err)
+			}
+		}
+		return nil
 	}
-	d.cfg.dirty = false
-	return nil
 }
 
 // Close stops the device's sessions.

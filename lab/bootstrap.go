@@ -40,6 +40,11 @@ func (l *Lab) bootstrap(ctx context.Context) error {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("lab: %s: bootstrap: %w", n.Spec.Name, err)
 		}
+		// The dialogs save configurations: after the first files, and
+		// durably.
+		if err := l.Flushed(); err != nil {
+			return err
+		}
 		out := runTyped(ctx, n, n.Spec.Bootstrap)
 		if err := nvram.WriteFileAtomic(filepath.Join(dir, bootstrapLog), []byte(out), 0o600); err != nil {
 			return fmt.Errorf("lab: %s: bootstrap: %w", n.Spec.Name, err)

@@ -26,6 +26,7 @@ import (
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/nvram"
 	pkiios "github.com/iosemu/iosemu/pki/ios"
 	"github.com/iosemu/iosemu/transport"
 )
@@ -62,10 +63,12 @@ type Lab struct {
 	ftpAddr   string // the lab address of the FTP service, if any
 	resumed   bool   // the clock continued from the state dir
 	pki       pkiCounters
-	ftpPool   ftpPool  // kept connections of the devices to the lab FTP service
-	history   *history // the event history (history.go)
-	started   bool     // Start succeeded: Close saves the clock
-	unlock    func()   // releases the state dir lock
+	ftpPool   ftpPool       // kept connections of the devices to the lab FTP service
+	history   *history      // the event history (history.go)
+	started   bool          // Start succeeded: Close saves the clock
+	flushed   chan struct{} // closed when the first files are written and synced (Flushed)
+	flushErr  error
+	unlock    func() // releases the state dir lock
 }
 
 // Node is one running device and its ports.
@@ -191,6 +194,10 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	// Boot the devices side by side: a new device makes an RSA host key
 	// (~60 ms) and boots its configuration; they share nothing but the clock.
 	httpc := l.httpClient()
+	// The devices' first files (startup-config, indexes, image) are made
+	// durable by one sync of the state dir's file system, not by some ten
+	// fsyncs each.
+	deferred := nvram.NewDeferred(opt.StateDir)
 	nodes := make([]*Node, len(spec.Devices))
 	keys := make([]*transport.HostKey, len(spec.Devices))
 	errs := make([]error, len(spec.Devices))
@@ -208,6 +215,7 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 				Platform:     ds.profile,
 				Lab:          l.clock,
 				Dir:          dir,
+				Deferred:     deferred,
 				Initial:      ds.Config,
 				Logger:       log,
 				NTPReachable: func(addr string) bool { return ntp[addr] },
@@ -247,6 +255,16 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	for i, n := range l.nodes {
 		l.serveNode(n, keys[i].Signer(), lns[i].ssh, lns[i].telnet, lns[i].http)
 	}
+	// New devices' first files are written, and everything made durable,
+	// while the lab already serves (a device's storage waits for its own).
+	l.flushed = make(chan struct{})
+	go func() {
+		defer close(l.flushed)
+		if err := deferred.Flush(); err != nil {
+			l.flushErr = fmt.Errorf("lab: %w", err)
+			log.Error("writing the devices' first files", "err", err)
+		}
+	}()
 	// Only a lab that started leaves a clock behind: a failed start (a port
 	// in use) must not make the next --start on this state dir be ignored.
 	if !l.resumed && l.opt.Clock == nil {
@@ -450,7 +468,19 @@ func (l *Lab) SaveClock() error {
 }
 
 // Close stops every listener and session, and saves the clock.
+// Flushed waits until the devices' first files are written and the state
+// dir is synced (Start leaves that running while the lab serves), and says
+// whether that failed.
+func (l *Lab) Flushed() error {
+	if l.flushed == nil {
+		return nil
+	}
+	<-l.flushed
+	return l.flushErr
+}
+
 func (l *Lab) Close() error {
+	_ = l.Flushed()
 	l.ftpPool.close()
 	l.mu.Lock()
 	servers, listeners := l.servers, l.listeners

@@ -24,5 +24,5 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return err
 	}
 	defer root.Close()
-	return writeAtomic(root, name, data, perm, time.Time{})
+	return writeAtomic(root, name, data, perm, time.Time{}, true)
 }

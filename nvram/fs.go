@@ -43,10 +43,12 @@ type FS struct {
 	format    Format
 	indexPath string
 	log       *slog.Logger
+	deferred  *Deferred
 
-	mu   sync.Mutex
-	idx  map[string]int // creation index by slash path
-	next int
+	mu     sync.Mutex
+	nosync bool           // this write leaves its fsyncs to deferred.Flush (under mu)
+	idx    map[string]int // creation index by slash path
+	next   int
 }
 
 // Entry is one line of a directory listing.
@@ -108,6 +110,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.root == nil {
+		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, fs.ErrNotExist)
+	}
 	b, err := f.root.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, err)
@@ -120,6 +125,9 @@ func (f *FS) Stat(name string) (Entry, error) {
 	p, err := f.cleanPath(name)
 	if err != nil {
 		return Entry{}, err
+	}
+	if f.root == nil {
+		return Entry{}, fmt.Errorf("nvram: stat %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
 	fi, err := f.root.Stat(p)
 	if err != nil {
@@ -141,8 +149,10 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if f.size > 0 {
 		used, err := f.usedLocked()
 		if err != nil {
@@ -156,7 +166,7 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 			return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, ErrNoSpace)
 		}
 	}
-	if err := writeAtomic(f.root, p, data, perm.Perm(), mtime); err != nil {
+	if err := writeAtomic(f.root, p, data, perm.Perm(), mtime, !f.nosync); err != nil {
 		return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, err)
 	}
 	if _, ok := f.idx[p]; !ok {
@@ -184,8 +194,10 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	file, err := f.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
@@ -194,8 +206,8 @@ func (f *FS) Placeholder(name string, size int64, mtime time.Time) error {
 		return fmt.Errorf("nvram: create %s:%s: %w", f.name, p, err)
 	}
 	err = file.Truncate(size)
-	if err == nil {
-		err = file.Sync()
+	if err == nil && !f.nosync {
+		err = fsync(file)
 	}
 	if cerr := file.Close(); err == nil {
 		err = cerr
@@ -217,8 +229,10 @@ func (f *FS) Mkdir(name string, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if err := f.root.Mkdir(p, 0o700); err != nil {
 		return fmt.Errorf("nvram: mkdir %s:%s: %w", f.name, p, err)
 	}
@@ -236,12 +250,14 @@ func (f *FS) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
+	if err := f.made(); err != nil {
+		return err
+	}
 	if err := f.root.Remove(p); err != nil {
 		return fmt.Errorf("nvram: remove %s:%s: %w", f.name, p, err)
 	}
-	if err := syncDir(f.root, path.Dir(p)); err != nil {
+	if err := f.syncDirLocked(path.Dir(p)); err != nil {
 		return fmt.Errorf("nvram: remove %s:%s: %w", f.name, p, err)
 	}
 	delete(f.idx, p)
@@ -262,8 +278,10 @@ func (f *FS) ListDir(dir string) ([]Entry, error) {
 			return nil, err
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
+	if f.root == nil {
+		return nil, nil // a new router's file system, not made yet: empty
+	}
 	des, err := fs.ReadDir(f.root.FS(), p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: list %s:%s: %w", f.name, p, err)
@@ -324,6 +342,9 @@ func (f *FS) entryLocked(rel string, fi fs.FileInfo) Entry {
 
 func (f *FS) usedLocked() (int64, error) {
 	var used int64
+	if f.root == nil {
+		return 0, nil
+	}
 	err := fs.WalkDir(f.root.FS(), ".", func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -373,8 +394,42 @@ func (f *FS) isReservedIndex(n int) bool {
 
 var tmpCounter atomic.Uint64
 
-// writeAtomic writes data to name inside root via a temporary file + rename.
-func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtime time.Time) (err error) {
+// errNotMade is the error of a write to a new router's file system before
+// the store's First has made it (see Store.First).
+var errNotMade = errors.New("not made yet")
+
+func (f *FS) made() error {
+	if f.root == nil {
+		return fmt.Errorf("nvram: %s: %w", f.name, errNotMade)
+	}
+	return nil
+}
+
+// lockWrite locks f for a write and returns the unlock: the write holds
+// its store's Deferred (if any) for its whole length, so Flush finds it
+// done or not begun.
+func (f *FS) lockWrite() (unlock func()) {
+	skip, release := f.deferred.hold()
+	f.mu.Lock()
+	f.nosync = skip
+	return func() {
+		f.nosync = false
+		f.mu.Unlock()
+		release()
+	}
+}
+
+func (f *FS) syncDirLocked(dir string) error {
+	if f.nosync {
+		return nil
+	}
+	return syncDir(f.root, dir)
+}
+
+// writeAtomic writes data to name inside root via a temporary file + rename,
+// with fsyncs of the file and its directory unless sync is false (a write
+// whose durability a Deferred flush provides).
+func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtime time.Time, sync bool) (err error) {
 	dir := path.Dir(name)
 	if dir != "." {
 		if err := root.MkdirAll(dir, 0o700); err != nil {
@@ -398,8 +453,10 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	if err = fh.Chmod(perm); err != nil {
 		return err
 	}
-	if err = fh.Sync(); err != nil {
-		return err
+	if sync {
+		if err = fsync(fh); err != nil {
+			return err
+		}
 	}
 	if err = fh.Close(); err != nil {
 		return err
@@ -412,6 +469,9 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	if err = root.Rename(tmp, name); err != nil {
 		return err
 	}
+	if !sync {
+		return nil
+	}
 	return syncDir(root, dir)
 }
 
@@ -421,7 +481,7 @@ func syncDir(root *os.Root, dir string) error {
 		return err
 	}
 	defer d.Close()
-	return d.Sync()
+	return fsync(d)
 }
 
 // Open opens name for reading, for a caller that streams a file (an scp
@@ -431,6 +491,9 @@ func (f *FS) Open(name string) (*os.File, error) {
 	p, err := f.cleanPath(name)
 	if err != nil {
 		return nil, err
+	}
+	if f.root == nil {
+		return nil, fmt.Errorf("nvram: open %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
 	file, err := f.root.Open(p)
 	if err != nil {

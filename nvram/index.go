@@ -91,6 +91,14 @@ func (f *FS) reconcileLocked() error {
 }
 
 func (f *FS) saveIndexLocked() error {
+	if f.nosync && f.deferred.later(f) {
+		return nil // saved by the Deferred's Flush
+	}
+	return f.writeIndexLocked()
+}
+
+// writeIndexLocked writes the index file (fsynced unless f.nosync).
+func (f *FS) writeIndexLocked() error {
 	type kv struct {
 		p string
 		n int
@@ -120,8 +128,10 @@ func (f *FS) saveIndexLocked() error {
 	if _, err := tmp.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
+	if !f.nosync {
+		if err := fsync(tmp); err != nil {
+			return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
@@ -130,12 +140,15 @@ func (f *FS) saveIndexLocked() error {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	ok = true
+	if f.nosync {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := fsync(d); err != nil {
 		return fmt.Errorf("nvram: save index of %s: %w", f.name, err)
 	}
 	return nil

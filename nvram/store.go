@@ -33,6 +33,13 @@ type Store struct {
 	order []string
 	devs  map[string]*FS
 	log   *slog.Logger
+	// fresh: the store's directory did not exist and nothing has been
+	// made on disk yet (a new router, opened with a pending Deferred);
+	// First makes it. gate, once First has been called, is closed when
+	// First's work is done; Device waits for it.
+	fresh    bool
+	deferred *Deferred
+	gate     chan struct{}
 }
 
 // Open opens (creating with mode 0700 where missing) the store under dir with
@@ -44,16 +51,35 @@ func Open(dir string, devices ...Device) (*Store, error) {
 
 // OpenLogger is Open with a logger; a nil logger discards.
 func OpenLogger(dir string, log *slog.Logger, devices ...Device) (*Store, error) {
+	return OpenOptions(dir, Options{Logger: log}, devices...)
+}
+
+// Options are a store's optional settings.
+type Options struct {
+	Logger   *slog.Logger // nil discards
+	Deferred *Deferred    // writes leave their fsyncs to its Flush until then
+}
+
+// OpenOptions is Open with options.
+func OpenOptions(dir string, opt Options, devices ...Device) (*Store, error) {
+	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if dir == "" {
 		return nil, errors.New("nvram: empty store directory")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("nvram: create store: %w", err)
+	s := &Store{dir: dir, devs: make(map[string]*FS), log: log, deferred: opt.Deferred}
+	if opt.Deferred.deferring() {
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			s.fresh = true
+		}
 	}
-	s := &Store{dir: dir, devs: make(map[string]*FS), log: log}
+	if !s.fresh {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("nvram: create store: %w", err)
+		}
+	}
 	for _, d := range devices {
 		name := strings.ToLower(strings.TrimSuffix(d.Name, ":"))
 		if !validDeviceName(name) {
@@ -64,7 +90,7 @@ func OpenLogger(dir string, log *slog.Logger, devices ...Device) (*Store, error)
 			s.Close()
 			return nil, fmt.Errorf("nvram: duplicate device %q", name)
 		}
-		f, err := openFS(dir, name, d, log)
+		f, err := openFS(dir, name, d, log, opt.Deferred, s.fresh)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -89,9 +115,66 @@ func validDeviceName(name string) bool {
 
 // Device returns the named file system; "nvram:" and "nvram" are both accepted,
 // case-insensitively.
+//
+// For a new store whose First is under way, it waits until First is done.
 func (s *Store) Device(name string) (*FS, bool) {
+	if s.gate != nil {
+		<-s.gate
+	}
+	return s.device(name)
+}
+
+func (s *Store) device(name string) (*FS, bool) {
 	f, ok := s.devs[strings.ToLower(strings.TrimSuffix(name, ":"))]
 	return f, ok
+}
+
+// Fresh reports whether the store is new and not yet made on disk: its
+// file systems read as empty and refuse writes until First.
+func (s *Store) Fresh() bool { return s.fresh }
+
+// First makes a fresh store on disk (its directories) and then runs write,
+// which makes the router's first files through dev (a file system by name,
+// as Device, without waiting). On a fresh store both run later, on one of
+// the Deferred's workers, off the caller's path: a lab of a thousand new
+// routers serves them before their first files are written. Meanwhile
+// Device waits, so no one sees the store before its first files are in
+// it; Flush waits for them all. On a store that is not fresh, write runs
+// at once. First is called once, before the store is shared.
+func (s *Store) First(write func(dev func(name string) (*FS, bool)) error) error {
+	if !s.fresh {
+		return write(s.device)
+	}
+	s.gate = make(chan struct{})
+	s.deferred.run(func() error {
+		defer close(s.gate)
+		if err := s.make(); err != nil {
+			return err
+		}
+		return write(s.device)
+	})
+	return nil
+}
+
+// make creates a fresh store's directories and opens its file systems.
+func (s *Store) make() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("nvram: create store: %w", err)
+	}
+	for _, name := range s.order {
+		f := s.devs[name]
+		if err := os.MkdirAll(f.dir, 0o700); err != nil {
+			return fmt.Errorf("nvram: create %s: %w", name, err)
+		}
+		root, err := os.OpenRoot(f.dir)
+		if err != nil {
+			return fmt.Errorf("nvram: open %s: %w", name, err)
+		}
+		f.mu.Lock()
+		f.root = root
+		f.mu.Unlock()
+	}
+	return nil
 }
 
 // Devices returns the device names in the order they were declared.
@@ -105,7 +188,13 @@ func (s *Store) Dir() string { return s.dir }
 // Close releases the directory handles. The store must not be used after.
 func (s *Store) Close() error {
 	var errs []error
+	if s.gate != nil {
+		<-s.gate
+	}
 	for _, f := range s.devs {
+		if f.root == nil {
+			continue
+		}
 		if err := f.root.Close(); err != nil {
 			errs = append(errs, err)
 		}
@@ -116,10 +205,25 @@ func (s *Store) Close() error {
 	return nil
 }
 
-func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
+func openFS(storeDir, name string, d Device, log *slog.Logger, deferred *Deferred, later bool) (*FS, error) {
 	dir := filepath.Join(storeDir, name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("nvram: create %s: %w", name, err)
+	if later {
+		// A fresh store's: made by Store.First.
+		return &FS{name: name, dir: dir, size: d.Size, format: d.Format,
+			indexPath: filepath.Join(storeDir, name+".index"), log: log.With("device", name),
+			deferred: deferred, idx: make(map[string]int), next: 1}, nil
+	}
+	// A directory made now holds nothing to recover: a new router's file
+	// systems are opened without reading anything.
+	fresh := false
+	switch err := os.Mkdir(dir, 0o700); {
+	case err == nil:
+		fresh = true
+	case errors.Is(err, fs.ErrExist):
+	default:
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("nvram: create %s: %w", name, err)
+		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -133,6 +237,13 @@ func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
 		format:    d.Format,
 		indexPath: filepath.Join(storeDir, name+".index"),
 		log:       log.With("device", name),
+		deferred:  deferred,
+	}
+	if fresh {
+		// An index left from a directory since removed is stale: the
+		// next save replaces it.
+		f.idx, f.next = make(map[string]int), 1
+		return f, nil
 	}
 	if err := f.recover(); err != nil {
 		root.Close()
@@ -144,8 +255,7 @@ func openFS(storeDir, name string, d Device, log *slog.Logger) (*FS, error) {
 // recover removes leftover temporary files and reconciles the index with the
 // files present.
 func (f *FS) recover() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.lockWrite()()
 	// Leftover temporary index files live next to the index.
 	if tmps, err := filepath.Glob(filepath.Join(filepath.Dir(f.indexPath), tmpPrefix+f.name+"-*")); err == nil {
 		for _, t := range tmps {

@@ -139,7 +139,7 @@ type Registry[H any] struct {
 	history  []installed[H]
 
 	key    string        // ShareAs key; "" does not share
-	log    []string      // the signatures of the commands installed, in order
+	log    []sig         // the signatures of the commands installed, in order
 	shared *sharedSet[H] // graphs built by another registry of the same key
 	pos    int           // the next signature a sharing registry expects
 }
@@ -155,7 +155,7 @@ type installed[H any] struct {
 // same commands in the same order uses these graphs with its own handlers.
 type sharedSet[H any] struct {
 	graphs map[string]*graph[H]
-	log    []string
+	log    []sig
 }
 
 // sharedSets are the sealed registries' graphs by ShareAs key.
@@ -208,9 +208,17 @@ func (r *Registry[H]) Seal() {
 	}
 }
 
-// signature is what must be equal for two registries to share a command.
-func signature[H any](m *Mode, c *Command[H]) string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%t", m.Name, c.Syntax, c.Help, c.No, c.NoHelp, c.priv(), c.Hidden)
+// sig is what must be equal for two registries to share a command. Its
+// strings are mostly the same literals in every router, so comparing them
+// costs little (equal pointers), and making one allocates nothing.
+type sig struct {
+	mode, syntax, help, no, noHelp string
+	priv                           int
+	hidden                         bool
+}
+
+func signature[H any](m *Mode, c *Command[H]) sig {
+	return sig{m.Name, c.Syntax, c.Help, c.No, c.NoHelp, c.priv(), c.Hidden}
 }
 
 // graph is m's graph: the shared one of its name, or the registry's own.

@@ -206,32 +206,64 @@ func (s *SSHServer) handleConn(ctx context.Context, cfg *ssh.ServerConfig, c net
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go ssh.DiscardRequests(reqs)
-	go func() {
-		// Wait returns when the connection ends; then every session's
-		// context is cancelled.
-		sc.Wait()
-		cancel()
-	}()
 
+	// This goroutine serves the connection's global requests (refused, as
+	// keep-alives want), its new channels, and the requests of its first
+	// session channel (pty-req, shell, window-change), which is all most
+	// clients open: a held session costs no goroutine of its own for its
+	// requests. Further channels get a goroutine each. chans is closed when
+	// the connection ends; then every session's context is cancelled.
 	var wg sync.WaitGroup
-	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			nc.Reject(ssh.Prohibited, "only session channels are supported")
-			continue
+	var first *sshChannel
+	var firstReqs <-chan *ssh.Request
+	for chans != nil || firstReqs != nil {
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				reqs = nil
+			} else if req.WantReply {
+				req.Reply(false, nil)
+			}
+		case req, ok := <-firstReqs:
+			if !ok {
+				firstReqs = nil
+				first.cancel() // waited for below
+				continue
+			}
+			first.handle(req)
+		case nc, ok := <-chans:
+			if !ok {
+				chans = nil
+				continue
+			}
+			if nc.ChannelType() != "session" {
+				nc.Reject(ssh.Prohibited, "only session channels are supported")
+				continue
+			}
+			ch, creqs, err := nc.Accept()
+			if err != nil {
+				log.Debug("ssh channel accept failed", "err", err)
+				continue
+			}
+			c := s.newChannel(ctx, log, sc, ch)
+			if first == nil {
+				first, firstReqs = c, creqs
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for req := range creqs {
+					c.handle(req)
+				}
+				c.finish()
+			}()
 		}
-		ch, creqs, err := nc.Accept()
-		if err != nil {
-			log.Debug("ssh channel accept failed", "err", err)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.serveChannel(ctx, log, sc, ch, creqs)
-		}()
 	}
 	cancel()
+	if first != nil {
+		first.finish()
+	}
 	wg.Wait()
 }
 
@@ -257,82 +289,104 @@ func (ss *sshSession) end() error {
 	return err
 }
 
-func (s *SSHServer) serveChannel(ctx context.Context, log *slog.Logger, sc *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+// sshChannel serves one session channel's requests.
+type sshChannel struct {
+	srv    *SSHServer
+	ctx    context.Context
+	cancel context.CancelFunc
+	log    *slog.Logger
+	sc     *ssh.ServerConn
+	ss     *sshSession
+	term   string
+	sess   *Session      // set by shell or exec
+	done   chan struct{} // closed when the session handler returns
+}
+
+// exec prepares the session a shell ("") or exec request starts.
+func (c *sshChannel) exec(command string) {
+	ss := c.ss
+	ss.started = true
+	c.sess = &Session{
+		ReadWriter: ss.ch,
+		User:       c.sc.User(),
+		RemoteAddr: c.sc.RemoteAddr(),
+		Transport:  TransportSSH,
+		Term:       c.term,
+		Command:    command,
+		Window:     ss.win.get,
+		Resized:    ss.win.resized,
+		Close:      ss.end,
+		Exit:       func(status int) { ss.status.Store(int32(status)) },
+	}
+	c.log.Debug("ssh session", "command", command, "term", c.term)
+}
+
+func (s *SSHServer) newChannel(ctx context.Context, log *slog.Logger, sc *ssh.ServerConn, ch ssh.Channel) *sshChannel {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ss := &sshSession{ch: ch, win: newWindow()}
-	var term string
-	done := make(chan struct{})
-	for req := range reqs {
-		ok := false
-		var start func()
-		switch req.Type {
-		case "pty-req":
-			var p struct {
-				Term                 string
-				Cols, Rows, PxW, PxH uint32
-				Modes                string
-			}
-			if err := ssh.Unmarshal(req.Payload, &p); err == nil && !ss.started {
-				term = p.Term
-				ss.win.set(int(p.Cols), int(p.Rows))
-				ok = true
-			}
-		case "window-change":
-			var p struct{ Cols, Rows, PxW, PxH uint32 }
-			if err := ssh.Unmarshal(req.Payload, &p); err == nil {
-				ss.win.set(int(p.Cols), int(p.Rows))
-				ok = true
-			}
-		case "env":
-			ok = true // accepted and ignored
-		case "shell", "exec":
-			if ss.started {
+	return &sshChannel{srv: s, ctx: ctx, cancel: cancel, log: log, sc: sc,
+		ss: &sshSession{ch: ch, win: newWindow()}, done: make(chan struct{})}
+}
+
+// handle answers one channel request; "shell" and "exec" start the session
+// (in a goroutine of its own, after the reply, so that no output precedes
+// it).
+func (c *sshChannel) handle(req *ssh.Request) {
+	ss := c.ss
+	ok := false
+	start := false
+	switch req.Type {
+	case "pty-req":
+		var p struct {
+			Term                 string
+			Cols, Rows, PxW, PxH uint32
+			Modes                string
+		}
+		if err := ssh.Unmarshal(req.Payload, &p); err == nil && !ss.started {
+			c.term = p.Term
+			ss.win.set(int(p.Cols), int(p.Rows))
+			ok = true
+		}
+	case "window-change":
+		var p struct{ Cols, Rows, PxW, PxH uint32 }
+		if err := ssh.Unmarshal(req.Payload, &p); err == nil {
+			ss.win.set(int(p.Cols), int(p.Rows))
+			ok = true
+		}
+	case "env":
+		ok = true // accepted and ignored
+	case "shell", "exec":
+		if ss.started {
+			break
+		}
+		if req.Type == "exec" {
+			var p struct{ Command string }
+			if err := ssh.Unmarshal(req.Payload, &p); err != nil {
 				break
 			}
-			var command string
-			if req.Type == "exec" {
-				var p struct{ Command string }
-				if err := ssh.Unmarshal(req.Payload, &p); err != nil {
-					break
-				}
-				command = p.Command
-			}
-			ss.started = true
-			ok = true
-			sess := &Session{
-				ReadWriter: ch,
-				User:       sc.User(),
-				RemoteAddr: sc.RemoteAddr(),
-				Transport:  TransportSSH,
-				Term:       term,
-				Command:    command,
-				Window:     ss.win.get,
-				Resized:    ss.win.resized,
-				Close:      ss.end,
-				Exit:       func(status int) { ss.status.Store(int32(status)) },
-			}
-			log.Debug("ssh session", "type", req.Type, "command", command, "term", term)
-			start = func() {
-				go func() {
-					defer close(done)
-					defer ss.end()
-					s.Handler.ServeSession(ctx, sess)
-				}()
-			}
+			c.exec(p.Command)
+		} else {
+			c.exec("")
 		}
-		if req.WantReply {
-			req.Reply(ok, nil)
-		}
-		if start != nil {
-			// Started after the reply so that no output precedes it.
-			start()
-		}
+		ok, start = true, true
 	}
-	// The channel is closed (by the client, by end, or with the
-	// connection): stop the handler and wait for it.
-	cancel()
-	if ss.started {
-		<-done
+	if req.WantReply {
+		req.Reply(ok, nil)
+	}
+	if start {
+		go func() {
+			defer close(c.done)
+			defer c.ss.end()
+			c.srv.Handler.ServeSession(c.ctx, c.sess)
+		}()
+	}
+}
+
+// finish runs when the channel's requests end (the channel is closed by
+// the client, by end, or with the connection): it stops the handler and
+// waits for it.
+func (c *sshChannel) finish() {
+	c.cancel()
+	if c.ss.started {
+		<-c.done
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -34,7 +35,32 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(runCmd(), ctlCmd(), versionCmd(), deviceCmd(), serviceCmd(), replayCmd())
-	if err := root.Execute(); err != nil {
+	// --cpuprofile FILE writes a Go CPU profile of the whole run (read it
+	// with go tool pprof); for developers, so not in --help.
+	var profile string
+	root.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a CPU profile to `FILE`")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	var stop func()
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if profile == "" {
+			return nil
+		}
+		f, err := os.Create(profile)
+		if err != nil {
+			return usageError{err}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		stop = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	err := root.Execute()
+	if stop != nil {
+		stop()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "iosemu:", err)
 		var ue usageError
 		if errors.As(err, &ue) {
