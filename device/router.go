@@ -241,6 +241,7 @@ func (d *Router) buildRegistry() {
 	d.registerInterfaceType(r)
 	d.registerSystem(r)
 	d.registerFiles(r)
+	d.registerDelete(r)
 	d.registerShows(r)
 	d.registerCounters(r)
 	d.registerInterfaces(r)
