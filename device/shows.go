@@ -354,15 +354,11 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-// showArchive: no `archive` path is configured, so none is saved.
+// showArchive: the configuration has no `archive` section (iosemu does
+// not model one), and IOS then says only that the feature is off (as in the
+// real output ntc-templates ships as tests/cisco_ios/show_archive).
 func (d *Router) showArchive(s *cli.Session, _ parser.Args) {
-	s.Printf("The maximum archive configurations allowed is 10.\n")
-	s.Printf("There are currently 0 archive configurations saved.\n")
-	s.Printf("The next archive file will be named <no path specified>-0\n")
-	s.Printf(" Archive #  Name\n")
-	for i := 1; i <= 10; i++ {
-		s.Printf("  %2d       \n", i)
-	}
+	s.Printf(" Archive feature not enabled\n")
 }
 
 // showPlatform lists the chassis slots of an IOS-XE router from its
