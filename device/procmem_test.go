@@ -36,3 +36,14 @@ func TestProcessesMemorySorted(t *testing.T) {
 		}
 	}
 }
+
+// TestInterfacesDescriptionLoopback: a loopback is listed by its short
+// name (Lo100), as every other interface is; an empty name column broke
+// the TextFSM template for the whole output.
+func TestInterfacesDescriptionLoopback(t *testing.T) {
+	r := newSCPRouter(t, "ISR-G2", "")
+	out := serve(t, r, "configure terminal\rinterface Loopback100\rdescription mgmt loop\rend\rshow interfaces description\rexit\r", "admin")
+	if !regexp.MustCompile(`\nLo100 +up +up +mgmt loop\n`).MatchString(out) {
+		t.Errorf("want a Lo100 row with its description in\n%s", out)
+	}
+}
