@@ -24,7 +24,9 @@ func (d *Router) registerFacts(r *cli.Registry) {
 			Handler: func(s *cli.Session, _ parser.Args) {
 				for _, i := range d.cfg.interfaces {
 					st, proto := i.status()
-					s.Printf("%-23s[%s/%s]\n    unassigned\n", i.name, st, proto)
+					// The name column is 23 wide; a longer name keeps a
+					// space before the status (TenGigabitEthernet0/1/0).
+					s.Printf("%-22s [%s/%s]\n    unassigned\n", i.name, st, proto)
 				}
 			}},
 		cmd{Syntax: "show lldp [neighbors] [detail]", Help: cli.HelpShow + "\nLLDP information\nLLDP neighbor entries\nShow detailed information",

@@ -77,6 +77,10 @@ func (d *Router) filePath(name string) (fsys *nvram.FS, dev, file string, ok boo
 	}
 	file = strings.Trim(file, "/")
 	fsys, ok = d.store.Device(dev)
+	if !ok && dev == "flash" && d.profile.IsXE() {
+		// IOS-XE accepts flash: as another name of bootflash:.
+		fsys, ok = d.store.Device(d.profile.Flash)
+	}
 	return fsys, dev, file, ok
 }
 

@@ -218,7 +218,7 @@ func (d *Router) interfaceCmd(s *cli.Session, a parser.Args, im *parser.Mode, na
 		return
 	}
 	if i == nil {
-		i = &iface{name: name, hardware: "Loopback", bandwidth: 8000000, method: "unset"}
+		i = &iface{name: name, short: "Lo" + strings.TrimPrefix(name, "Loopback"), hardware: "Loopback", bandwidth: 8000000, method: "unset"}
 		d.cfg.interfaces = append(d.cfg.interfaces, i)
 		sortIfaces(d.cfg.interfaces)
 		d.Log(fmt.Sprintf("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to up", name))

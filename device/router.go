@@ -278,6 +278,7 @@ func (d *Router) buildRegistry() {
 	d.registerInterfaceType(r)
 	d.registerSystem(r)
 	d.registerFiles(r)
+	d.registerDelete(r)
 	d.registerShows(r)
 	d.registerCounters(r)
 	d.registerInterfaces(r)

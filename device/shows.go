@@ -26,7 +26,7 @@ func (d *Router) registerShows(r *cli.Registry) {
 		cmd{Syntax: "show file systems", Help: cli.HelpShow + "\nShow filesystem information\nList filesystems", Handler: d.showFileSystems},
 		cmd{Syntax: "show bootvar", Help: cli.HelpShow + "\nBoot and related environment variable", Handler: d.showBootvar},
 		cmd{Syntax: "show processes cpu [<sorted|history>$how]", Help: cli.HelpShow + "\nActive process statistics\nShow CPU use per process\nSort output by percentage of CPU used\nShow CPU history in graph format", Handler: d.showProcessesCPU},
-		cmd{Syntax: "show processes memory", Help: cli.HelpShow + "\nActive process statistics\nShow memory use per process", Handler: d.showProcessesMemory},
+		cmd{Syntax: "show processes memory [sorted]", Help: cli.HelpShow + "\nActive process statistics\nShow memory use per process\nSort output by Holding memory", Handler: d.showProcessesMemory},
 		cmd{Syntax: "show ip access-lists", Help: cli.HelpShow + "\nIP information\nList IP access lists", Handler: func(*cli.Session, parser.Args) {}},
 		cmd{Syntax: "show vrf", Help: cli.HelpShow + "\nVPN Routing/Forwarding instance information", Handler: d.showVRF},
 		cmd{Syntax: "show ip cef", Help: cli.HelpShow + "\nIP information\nCisco Express Forwarding", Handler: d.showCEF},
@@ -142,6 +142,9 @@ func (d *Router) showFileSystems(s *cli.Session, _ parser.Args) {
 	if d.profile.Flash == "flash" && !d.profile.IsXE() && d.profile.Name == "ISR-G2" {
 		flags = "flash0: flash:"
 	}
+	if d.profile.IsXE() {
+		flags = d.profile.Flash + ": flash:"
+	}
 	s.Printf("* %10d  %10d %9s %6s   %s#\n", fl.Total(), fl.Free(), "disk", "rw", flags)
 	nv, _ := d.store.Device("nvram")
 	s.Printf("  %10d  %10d %9s %6s   %s\n", nv.Total(), nv.Free(), "nvram", "rw", "nvram:")
@@ -253,21 +256,32 @@ func (d *Router) showCPUHistory(s *cli.Session, pct int) {
 	}
 }
 
-func (d *Router) showProcessesMemory(s *cli.Session, _ parser.Args) {
+func (d *Router) showProcessesMemory(s *cli.Session, a parser.Args) {
 	proc, io := d.memoryKB()
 	pt, it := proc*1024*3/4, io*1024
 	used := pt/5 + int64(len(d.renderConfig()))*64 + int64(len(d.Sessions()))*65536
-	iused := it / 4
 	s.Printf("Processor Pool Total: %10d Used: %10d Free: %10d\n", pt, used, pt-used)
-	s.Printf("      I/O Pool Total: %10d Used: %10d Free: %10d\n\n", it, iused, it-iused)
+	if d.profile.IsXE() {
+		// IOS-XE's second pool is the LSMPI I/O pool, allocated whole at boot.
+		s.Printf(" lsmpi_io Pool Total: %10d Used: %10d Free: %10d\n\n", it, it-it>>13, it>>13)
+	} else {
+		s.Printf("      I/O Pool Total: %10d Used: %10d Free: %10d\n\n", it, it/4, it-it/4)
+	}
 	s.Printf(" PID TTY  Allocated      Freed    Holding    Getbufs    Retbufs Process\n")
 	var listed int64
 	for _, p := range processes {
 		listed += p.holding
 	}
-	s.Printf("%4d %3d %10d %10d %10d %10d %10d %s\n", 0, 0, used-listed+used/3, used/3, used-listed, 0, 0, "*Init*")
-	for _, p := range processes {
-		s.Printf("%4d %3d %10d %10d %10d %10d %10d %s\n", p.pid, 0, p.holding+p.holding/4, p.holding/4, p.holding, 0, 0, p.name)
+	list := append([]process{{pid: 0, name: "*Init*", holding: used - listed}}, processes...)
+	if a.Has("sorted") {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].holding > list[j].holding })
+	}
+	for _, p := range list {
+		freed := p.holding / 4
+		if p.name == "*Init*" {
+			freed = used / 3
+		}
+		s.Printf("%4d %3d %10d %10d %10d %10d %10d %s\n", p.pid, 0, p.holding+freed, freed, p.holding, 0, 0, p.name)
 	}
 	s.Printf("%50d Total\n", used)
 }
@@ -340,15 +354,11 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-// showArchive: no `archive` path is configured, so none is saved.
+// showArchive: the configuration has no `archive` section (iosemu does
+// not model one), and IOS then says only that the feature is off (as in the
+// real output ntc-templates ships as tests/cisco_ios/show_archive).
 func (d *Router) showArchive(s *cli.Session, _ parser.Args) {
-	s.Printf("The maximum archive configurations allowed is 10.\n")
-	s.Printf("There are currently 0 archive configurations saved.\n")
-	s.Printf("The next archive file will be named <no path specified>-0\n")
-	s.Printf(" Archive #  Name\n")
-	for i := 1; i <= 10; i++ {
-		s.Printf("  %2d       \n", i)
-	}
+	s.Printf(" Archive feature not enabled\n")
 }
 
 // showPlatform lists the chassis slots of an IOS-XE router from its

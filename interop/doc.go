@@ -4,7 +4,11 @@
 // OpenSSH (sshpass, expect), inetutils telnet with expect, netmiko 2.4.2,
 // Ansible's cisco.ios collection over network_cli, and scrapligo over its
 // system, standard and telnet transports — plus a load test of 200
-// concurrent x/crypto/ssh sessions.
+// concurrent x/crypto/ssh sessions. TestTextFSM parses the show commands
+// with the community TextFSM templates (ntc-templates) and TestNetmikoSuite
+// runs netmiko 2.4.2's own test suite; both read those projects from
+// directories .ci/run extracts (IOSEMU_NTC_TEMPLATES, IOSEMU_NTC_SAMPLES,
+// IOSEMU_NETMIKO_TESTS), never from this repository.
 //
 // The package has no non-test code. The scripts the tests run (expect,
 // Python, Ansible playbooks) live in testdata/. Python is always
