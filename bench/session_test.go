@@ -23,26 +23,7 @@ import (
 // times from outside; run it with -cpuprofile to see the server's share
 // (transport, cli, device) beside x/crypto/ssh's own work.
 func BenchmarkSSHSession(b *testing.B) {
-	spec, err := lab.Parse("one.yaml", labYAML(1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := porttest.FreeBase(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC))
-	l, err := lab.Start(spec, lab.Options{StateDir: b.TempDir(), BasePort: base, Clock: c})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", l.Nodes()[0].SSHPort)
-	cfg := &ssh.ClientConfig{
-		User:            "admin",
-		Auth:            []ssh.AuthMethod{ssh.Password("cisco")},
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-	}
+	addr, cfg := oneRouter(b, labYAML(1))
 	session := func() error {
 		cl, err := ssh.Dial("tcp", addr, cfg)
 		if err != nil {
@@ -112,26 +93,7 @@ func BenchmarkHeldSessions(b *testing.B) {
 	yaml := "name: held\ndevices:\n  - name: R0\n    platform: CSR1k\n    address: 10.0.0.1\n    config: |\n" +
 		"      hostname R0\n      username admin privilege 15 secret cisco\n" +
 		"      line vty 0 299\n       login local\n       transport input ssh\n"
-	spec, err := lab.Parse("held.yaml", []byte(yaml))
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := porttest.FreeBase(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC))
-	l, err := lab.Start(spec, lab.Options{StateDir: b.TempDir(), BasePort: base, Clock: c})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", l.Nodes()[0].SSHPort)
-	cfg := &ssh.ClientConfig{
-		User:            "admin",
-		Auth:            []ssh.AuthMethod{ssh.Password("cisco")},
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-	}
+	addr, cfg := oneRouter(b, []byte(yaml))
 	open := func() (*ssh.Client, error) {
 		cl, err := ssh.Dial("tcp", addr, cfg)
 		if err != nil {
@@ -189,4 +151,31 @@ func BenchmarkHeldSessions(b *testing.B) {
 			cl.Close()
 		}
 	}
+}
+
+// oneRouter starts the lab of one router that yaml describes (closed at the
+// end of the benchmark) and returns its SSH address and a client config for
+// admin/cisco.
+func oneRouter(b *testing.B, yaml []byte) (string, *ssh.ClientConfig) {
+	spec, err := lab.Parse("one.yaml", yaml)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := porttest.FreeBase(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2015, 10, 9, 12, 0, 0, 0, time.UTC))
+	l, err := lab.Start(spec, lab.Options{StateDir: b.TempDir(), BasePort: base, Clock: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	addr := fmt.Sprintf("127.0.0.1:%d", l.Nodes()[0].SSHPort)
+	cfg := &ssh.ClientConfig{
+		User:            "admin",
+		Auth:            []ssh.AuthMethod{ssh.Password("cisco")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+	}
+	return addr, cfg
 }
