@@ -56,9 +56,13 @@ func (s *Session) match(m *parser.Mode, text string) (parser.Result[Handler], *p
 // runLine runs one typed line: pipes, do, matching, errors, the handler.
 func (s *Session) runLine(line string) {
 	if s.collect != nil {
-		s.host.Lock()
-		done := s.collect(line)
-		s.host.Unlock()
+		done := true
+		func() {
+			s.host.Lock()
+			defer s.host.Unlock()
+			defer s.recoverCommand(line)
+			done = s.collect(line)
+		}()
 		if done {
 			s.collect = nil
 		}
@@ -131,6 +135,7 @@ func (s *Session) runLine(line string) {
 			s.filtered = false
 			s.host.Unlock()
 		}()
+		defer s.recoverCommand(line)
 		res.Handler(s, res.Args)
 	}()
 	if filter != nil {
@@ -167,6 +172,7 @@ func (s *Session) unknownHost(text string) {
 				s.locked = false
 				s.host.Unlock()
 			}()
+			defer s.recoverCommand(text)
 			handled = c.Telnet(s, word)
 		}()
 		if handled {

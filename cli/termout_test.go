@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/iosemu/iosemu/parser"
 )
 
 // chunkRW hands out its input one chunk per Read, as a network connection
@@ -61,5 +64,35 @@ func TestTerminalOutputCoalesced(t *testing.T) {
 	want := "R1#configure terminal\r\nEnter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#hostname S1\r\nS1(config)#end\r\nS1#show version\r\nS1#"
 	if got := screen.String(); !strings.Contains(got, want) {
 		t.Errorf("screen:\n%q\nwant it to hold\n%q", got, want)
+	}
+}
+
+// A handler that panics costs its command, not the lab: the session says
+// so and goes on, the router's lock is free again, and the panic is
+// reported with its stack and counted.
+func TestHandlerPanicRecovered(t *testing.T) {
+	h := newTestHost()
+	h.reg.Install(parser.Exec, parser.Command[Handler]{Syntax: "crash", Help: "Crash",
+		Handler: func(*Session, parser.Args) { panic("boom") }})
+	var reported []string
+	prev := OnPanic(func(line string, v any, stack []byte) {
+		reported = append(reported, fmt.Sprintf("%s: %v: %t", line, v, strings.Contains(string(stack), "TestHandlerPanicRecovered")))
+	})
+	defer OnPanic(prev)
+	before := Panics()
+	rw := &screenRW{Reader: strings.NewReader("crash\rshow version\rcrash\r")}
+	New(h, Conn{RW: rw, User: "admin", Close: func() error { return nil }}).Serve(context.Background())
+	screen := strings.ReplaceAll(rw.String(), "\r", "")
+	if n := strings.Count(screen, "% Internal error: the command failed (boom); iosemu logged it"); n != 2 {
+		t.Errorf("%d error lines for two panics:\n%s", n, screen)
+	}
+	if !strings.Contains(screen, "R1#show version\nR1#crash") {
+		t.Errorf("the session did not go on after the panic:\n%s", screen)
+	}
+	if n := Panics() - before; n != 2 || len(reported) != 2 || reported[0] != "crash: boom: true" {
+		t.Errorf("counted %d, reported %q", n, reported)
+	}
+	if !h.TryLock() {
+		t.Error("the router's lock is still held after the panic")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/clock"
 	"github.com/iosemu/iosemu/device"
 	"github.com/iosemu/iosemu/platforms"
@@ -32,7 +33,11 @@ func FuzzSession(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, input string) {
+		before := cli.Panics()
 		serve(t, r, input, "admin")
+		if cli.Panics() != before {
+			t.Fatalf("a command panicked on input %q (the session recovered; its stack is on standard error)", input)
+		}
 		// An input may have reloaded the router (r, re… abbreviate
 		// reload): the next one starts on a booted router.
 		select {

@@ -119,6 +119,11 @@ func Start(spec *Spec, opt Options) (*Lab, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// A command handler that panics costs its command, not the lab: the
+	// session recovers and the panic is logged here with its stack.
+	cli.OnPanic(func(line string, v any, stack []byte) {
+		log.Error("a command panicked: a bug of iosemu", "line", line, "panic", fmt.Sprint(v), "stack", string(stack))
+	})
 	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("lab: state dir: %w", err)
 	}

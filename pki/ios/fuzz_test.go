@@ -28,6 +28,12 @@ func FuzzPKISession(f *testing.F) {
 	}
 	r := newRouter(f, f.TempDir(), "ip domain name example.com\n")
 	f.Fuzz(func(t *testing.T, input string) {
+		before := cli.Panics()
+		defer func() {
+			if cli.Panics() != before {
+				t.Fatalf("a command panicked on input %q (the session recovered; its stack is on standard error)", input)
+			}
+		}()
 		sc := &screen{Reader: strings.NewReader(strings.ReplaceAll(input, "\n", "\r") + "\r")}
 		done := make(chan struct{})
 		go func() {
