@@ -153,3 +153,21 @@ func FormatShowNTPStatus(d *Device) string {
 	}
 	return b.String()
 }
+
+// NTPPolls reports how the association with addr has polled by now: the
+// lab time of its first poll and how many polls it has made (0 when the
+// server is unreachable or not configured). The device's interface
+// counters count them.
+func (d *Device) NTPPolls(addr string) (first time.Time, n int64) {
+	now := d.labNs()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.ntp {
+		if s.addr == addr {
+			if p := s.polls(now); p > 0 {
+				return fromNs(s.polled), p
+			}
+		}
+	}
+	return time.Time{}, 0
+}

@@ -83,10 +83,12 @@ type Router struct {
 	remote       Remote
 	httpc        HTTPDoer
 	peer         func(addr netip.Addr) (*Router, bool)
-	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
-	ifAddrs      atomic.Value            // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
-	counters     counterSet              // interface counters, under their own lock
-	arp          map[netip.Addr]arpEntry // the ARP cache
+	addrs        atomic.Value             // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
+	ifAddrs      atomic.Value             // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
+	counters     counterSet               // interface counters, under their own lock
+	fwd          atomic.Pointer[fwdTable] // routes and connected subnets (refreshAddrs)
+	arpMu        sync.Mutex               // guards arp; taken last, also by peers that learn this router
+	arp          map[netip.Addr]arpEntry  // the ARP cache
 	rand         io.Reader
 
 	cfg       *config
@@ -280,7 +282,9 @@ func (d *Router) boot(reason string) error {
 	}
 	d.mu.Lock()
 	d.cfg = defaultConfig(d)
+	d.arpMu.Lock()
 	d.arp = map[netip.Addr]arpEntry{}
+	d.arpMu.Unlock()
 	d.refreshAddrs()
 	d.booted = d.clk.Now()
 	d.bootedLab = d.lab.Now()

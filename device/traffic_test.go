@@ -1,0 +1,255 @@
+package device_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iosemu/iosemu/clock"
+	"github.com/iosemu/iosemu/device"
+	"github.com/iosemu/iosemu/platforms"
+)
+
+// The lab FTP and NTP service in these tests.
+const service = "172.16.1.9"
+
+var serviceAddr = netip.MustParseAddr(service)
+
+// fakeHTTP answers every request with a body of n bytes and a length.
+type fakeHTTP struct{ n int }
+
+func (f fakeHTTP) Do(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/x-pki-message"}}, ContentLength: int64(f.n),
+		Body: io.NopCloser(bytes.NewReader(make([]byte, f.n))), Request: req}, nil
+}
+
+// fakeFTP holds files of a given size.
+type fakeFTP struct{ n int }
+
+func (f fakeFTP) Get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
+	return make([]byte, f.n), nil
+}
+func (f fakeFTP) Put(ctx context.Context, u *url.URL, data []byte) error { return nil }
+
+// trafficLab is twoRouters with a lab service at 172.16.1.9 (FTP, NTP)
+// and an HTTP client that answers with a 3000-byte body.
+func trafficLab(t *testing.T, lab *clock.Lab, extra string) (r1, r2 *device.Router) {
+	t.Helper()
+	var routers []*device.Router
+	peer := func(a netip.Addr) (*device.Router, bool) {
+		for _, r := range routers {
+			if _, ok := r.Owns(a); ok {
+				return r, true
+			}
+		}
+		return nil, false
+	}
+	neighbor := func(a netip.Addr) (string, bool) {
+		if a == serviceAddr {
+			return "0050.56aa.0009", true
+		}
+		if r, ok := peer(a); ok {
+			return r.Owns(a)
+		}
+		return "", false
+	}
+	for n, name := range []string{"R1", "R2"} {
+		p, _ := platforms.Lookup("ISR-G2")
+		cfg := strings.Replace(defaultConfig("ISR-G2"), "hostname R1", "hostname "+name, 1)
+		cfg = strings.Replace(cfg, "172.16.1.1 ", []string{"172.16.1.1 ", "172.16.1.2 "}[n], 1) + extra
+		r, err := device.New(device.Options{Name: name, Platform: p, Lab: lab, Dir: t.TempDir(), Initial: cfg, Peer: peer, Neighbor: neighbor,
+			HTTP: fakeHTTP{3000}, Remote: fakeFTP{10000},
+			NTPReachable: func(addr string) bool { return addr == service }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		routers = append(routers, r)
+	}
+	return routers[0], routers[1]
+}
+
+var rateLine = regexp.MustCompile(`(\d+ \w+) input rate (\d+) bits/sec, (\d+) packets/sec\n\s+\d+ \w+ output rate (\d+) bits/sec, (\d+) packets/sec`)
+
+// rates are an interface's input and output bits/sec in `show interfaces`.
+func rates(t *testing.T, out string) (span string, in, out_ int) {
+	t.Helper()
+	m := rateLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no rates in:\n%s", out)
+	}
+	in, _ = strconv.Atoi(m[2])
+	out_, _ = strconv.Atoi(m[4])
+	return m[1], in, out_
+}
+
+// TestSCEPExchangeCounts: an HTTP exchange R1 makes with R2 (a SCEP
+// request of 2000 bytes answered with 3000) counts on both routers'
+// interfaces by the TCP model of device/doc.go, sets Last input/output
+// on both, fills both ARP caches, and lifts the 5-minute rates, which are
+// back to 0 after six hours without traffic.
+func TestSCEPExchangeCounts(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, r2 := trafficLab(t, lab, "")
+	gi := firstInterface("ISR-G2")
+	lab.Advance(time.Hour, nil)
+	req, _ := http.NewRequest("POST", "http://172.16.1.2/cgi-bin/pkiclient.exe?operation=PKIOperation", bytes.NewReader(make([]byte, 2000)))
+	req.Header.Set("Content-Type", "application/x-pki-message")
+	resp, err := r1.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// Request: 2000 bytes of body and 192 of request line and headers
+	// (2 segments); reply: 3000 and 60 (3 segments). R1 sends SYN, ACK,
+	// 2 segments, 2 delayed ACKs, FIN, last ACK = 8 frames; R2 SYN-ACK,
+	// 3 segments, 1 ACK, FIN, ACK = 7 frames.
+	const up, down = 2192, 3060
+	outB := 6*60 + 2*54 + up
+	inB := 4*60 + 3*54 + down
+	out := session(t, r1, "terminal length 0", "show interfaces "+gi, "show arp")
+	if got, want := strings.Join(counters(t, out), " "), "7 "+strconv.Itoa(inB)+" 0 8 "+strconv.Itoa(outB); got != want {
+		t.Errorf("R1 counters %s, want %s\n%s", got, want, out)
+	}
+	if !strings.Contains(out, "Last input 00:00:00, output 00:00:00") || !regexp.MustCompile(`Internet  172\.16\.1\.2 +0 +\S+ +ARPA +`+gi).MatchString(out) {
+		t.Errorf("R1 last input/output or ARP:\n%s", out)
+	}
+	span, in, o := rates(t, out)
+	if span != "5 minute" || in != 8*inB/300 || o != 8*outB/300 {
+		t.Errorf("R1 rates %s %d/%d, want 5 minute %d/%d", span, in, o, 8*inB/300, 8*outB/300)
+	}
+	out2 := session(t, r2, "terminal length 0", "show interfaces "+gi, "show arp")
+	if got, want := strings.Join(counters(t, out2), " "), "8 "+strconv.Itoa(outB)+" 0 7 "+strconv.Itoa(inB); got != want {
+		t.Errorf("R2 counters %s, want %s\n%s", got, want, out2)
+	}
+	if !regexp.MustCompile(`Internet  172\.16\.1\.1 +0 +\S+ +ARPA +` + gi).MatchString(out2) {
+		t.Errorf("R2 did not learn R1:\n%s", out2)
+	}
+	lab.Advance(2*time.Minute, nil)
+	_, in2, _ := rates(t, session(t, r1, "show interfaces "+gi))
+	if in2 >= in || in2 == 0 {
+		t.Errorf("rate after 2 minutes %d, want below %d and above 0", in2, in)
+	}
+	lab.Advance(6*time.Hour, nil)
+	if _, in, o := rates(t, session(t, r1, "show interfaces "+gi)); in != 0 || o != 0 {
+		t.Errorf("rates after 6 hours idle: %d/%d", in, o)
+	}
+}
+
+// TestLoadInterval: load-interval 30 is saved, renames the rate lines
+// and makes them decay ten times faster than the default 300 s.
+func TestLoadInterval(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "interface "+firstInterface("ISR-G2")+"\n load-interval 30\n")
+	gi := firstInterface("ISR-G2")
+	req, _ := http.NewRequest("GET", "http://172.16.1.2/cgi-bin/pkiclient.exe?operation=GetCACert", nil)
+	if _, err := r1.HTTPClient().Do(req); err != nil {
+		t.Fatal(err)
+	}
+	out := session(t, r1, "show running-config interface "+gi, "show interfaces "+gi)
+	if !strings.Contains(out, " load-interval 30\n") {
+		t.Errorf("load-interval not in running-config:\n%s", out)
+	}
+	span, in, _ := rates(t, out)
+	if span != "30 second" || in == 0 {
+		t.Errorf("rates %q %d", span, in)
+	}
+	lab.Advance(5*time.Minute, nil)
+	if _, in, _ := rates(t, session(t, r1, "show interfaces "+gi)); in != 0 {
+		t.Errorf("30-second rate after 5 minutes: %d", in)
+	}
+	if out := session(t, r1, "configure terminal", "interface "+gi, "load-interval 45", "end"); !strings.Contains(out, "multiple of 30") {
+		t.Errorf("load-interval 45 accepted:\n%s", out)
+	}
+}
+
+// TestFTPCopyCounts: a copy from the lab FTP service counts a control
+// and a data connection on the interface towards it and learns the
+// server's MAC address.
+func TestFTPCopyCounts(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "")
+	gi := firstInterface("ISR-G2")
+	u, _ := url.Parse("ftp://" + service + "/DB/R1.ser")
+	if _, err := r1.Remote().Get(context.Background(), u, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	// Control: 6 commands (84 bytes) out, 8 replies (320) in; R1 sends
+	// SYN, ACK, 6, 4 ACKs, FIN, ACK = 14; the server SYN-ACK, 8, 3 ACKs,
+	// FIN, ACK = 14. Data: 10000 bytes in 7 segments; R1 sends SYN, ACK,
+	// 4 ACKs, FIN, ACK = 8; the server SYN-ACK, 7, FIN, ACK = 10.
+	outB := (8*60 + 6*54 + 84) + 8*60
+	inB := (6*60 + 8*54 + 320) + (3*60 + 7*54 + 10000)
+	out := session(t, r1, "terminal length 0", "show interfaces "+gi, "show arp")
+	if got, want := strings.Join(counters(t, out), " "), "24 "+strconv.Itoa(inB)+" 0 22 "+strconv.Itoa(outB); got != want {
+		t.Errorf("R1 counters %s, want %s\n%s", got, want, out)
+	}
+	if !strings.Contains(out, "Internet  172.16.1.9              0   0050.56aa.0009  ARPA   "+gi) {
+		t.Errorf("server not learnt:\n%s", out)
+	}
+}
+
+// TestNTPPollsCount: every 64 s poll of the NTP server is a 90-byte
+// request and reply; 10 minutes after the server is configured the
+// interface has counted 10 of each, the last 16 s ago, and its rates
+// settle near 90*8/64 = 11 bits/sec. A four-year clock jump costs
+// nothing more: the polls are counted from the association when read.
+func TestNTPPollsCount(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "ntp server "+service+"\n")
+	gi := firstInterface("ISR-G2")
+	lab.Advance(10*time.Minute, nil)
+	out := session(t, r1, "terminal length 0", "show interfaces "+gi, "show arp", "show ntp associations")
+	if got := strings.Join(counters(t, out), " "); got != "10 900 0 10 900" {
+		t.Errorf("counters after 10 polls %s\n%s", got, out)
+	}
+	if !strings.Contains(out, "Last input 00:00:24, output 00:00:24") || !strings.Contains(out, "172.16.1.9 ") {
+		t.Errorf("last poll or ARP:\n%s", out)
+	}
+	lab.Advance(time.Hour, nil)
+	_, in, o := rates(t, session(t, r1, "show interfaces "+gi))
+	if in < 9 || in > 13 || o != in {
+		t.Errorf("NTP rates %d/%d, want about 11", in, o)
+	}
+	session(t, r1, "clear counters", "")
+	lab.Advance(4*365*24*time.Hour, nil)
+	out = session(t, r1, "terminal length 0", "show interfaces "+gi)
+	polls := 4 * 365 * 24 * 3600 / 64
+	if got := counters(t, out); got[0] != strconv.Itoa(polls) && got[0] != strconv.Itoa(polls+1) {
+		t.Errorf("after 4 years %v, want %d polls", got, polls)
+	}
+}
+
+// TestPingedRouterLearnsPinger: the router a ping reaches enters the
+// pinger in its ARP cache (from the ARP request it answered).
+func TestPingedRouterLearnsPinger(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, r2 := trafficLab(t, lab, "")
+	if out := session(t, r2, "show arp"); strings.Contains(out, "172.16.1.1 ") {
+		t.Fatalf("R2 knows R1 before any traffic:\n%s", out)
+	}
+	session(t, r1, "ping 172.16.1.2")
+	if out := session(t, r2, "show arp"); !regexp.MustCompile(`Internet  172\.16\.1\.1 +0 +5475\.\S+ +ARPA`).MatchString(out) {
+		t.Errorf("R2 did not learn R1:\n%s", out)
+	}
+}
+
+// TestExchangeAllocatesNothing: counting a transfer allocates nothing
+// (one counter update per transfer on each end).
+func TestExchangeAllocatesNothing(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "")
+	dst := netip.MustParseAddr("172.16.1.2")
+	session(t, r1, "ping 172.16.1.2") // counters and ARP entries exist
+	if n := testing.AllocsPerRun(100, func() { device.CountExchange(r1, dst, 2000, 3000) }); n != 0 {
+		t.Errorf("%v allocations per transfer", n)
+	}
+}
