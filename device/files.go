@@ -17,12 +17,18 @@ import (
 // and flash.
 func (d *Router) registerFiles(r *cli.Registry) {
 	flash := d.profile.Flash + ":"
+	def := d.flashName() + ":"
+	fsKeys, fsHelp := "nvram:|"+flash, "Directory or file name\nDirectory or file name"
+	if def != flash {
+		fsKeys += "|" + def
+		fsHelp += "\nDirectory or file name"
+	}
 	r.Install(parser.Exec,
-		cmd{Syntax: "dir [<nvram:|" + flash + ">$fs]", Help: "List files on a filesystem\nDirectory or file name\nDirectory or file name", Priv: 15,
+		cmd{Syntax: "dir [<" + fsKeys + ">$fs]", Help: "List files on a filesystem\n" + fsHelp, Priv: 15,
 			Handler: func(s *cli.Session, a parser.Args) {
 				name := a.Keyword("fs")
 				if name == "" {
-					name = flash
+					name = def
 				}
 				d.dir(s, name)
 			}},
@@ -49,6 +55,11 @@ func (d *Router) registerFiles(r *cli.Registry) {
 				s.Printf("%s", text)
 			}},
 	)
+	if def != flash {
+		r.Install(parser.Exec,
+			cmd{Syntax: "show " + def, Help: cli.HelpShow + "\ndisplay information about " + def + " file system", Priv: 15,
+				Handler: func(s *cli.Session, _ parser.Args) { d.showFlash(s) }})
+	}
 	r.Install(parser.Config,
 		cmd{Syntax: "file prompt [<alert|noisy|quiet>$how]", Help: "Adjust file system parameters\nPrompt level for file operations\nPrompt only for destructive file operations\nConfirm all file operation parameters\nSeldom prompt for file operations",
 			No: "file prompt", NoHelp: "Adjust file system parameters\nPrompt level for file operations",
@@ -94,11 +105,24 @@ func (d *Router) dir(s *cli.Session, name string) {
 	} else {
 		out, err = fsys.RenderDirFile(file, d.clk.Location())
 	}
+	// The listing is headed by the name typed (flash0: or its alias
+	// flash:), as IOS does.
+	if own := "Directory of " + fsys.Name() + ":"; dev != fsys.Name() && strings.HasPrefix(out, own) {
+		out = "Directory of " + dev + ":" + out[len(own):]
+	}
 	if err != nil {
 		s.Error("%%Error opening %s:/%s (%s)", dev, file, fileErr(err))
 		return
 	}
 	s.Printf("%s", out)
+}
+
+// flashName is the name IOS gives the flash first (flash0: on an ISR G2).
+func (d *Router) flashName() string {
+	if d.profile.FlashPrimary != "" {
+		return d.profile.FlashPrimary
+	}
+	return d.profile.Flash
 }
 
 // fileErr is IOS's wording of a file-system error.

@@ -155,7 +155,7 @@ func New(opt Options) (*Router, error) {
 	p := opt.Platform
 	store, err := nvram.Open(opt.Dir,
 		nvram.Device{Name: "nvram", Size: p.NVRAMSize, Format: storageFormat(p)},
-		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p)},
+		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p), Aliases: flashAliases(p)},
 	)
 	if err != nil {
 		return nil, fmt.Errorf("device %s: %w", opt.Name, err)
@@ -185,12 +185,18 @@ func New(opt Options) (*Router, error) {
 	if d.rand == nil {
 		d.rand = crand.Reader
 	}
-	// A router's flash holds its system image.
+	// A router's flash holds its system image (on IOS-XE, packages.conf
+	// and the packages it lists).
 	if img := p.Image; img != "" {
 		if fsName, file, ok := strings.Cut(img, ":"); ok {
 			if fl, ok := store.Device(fsName); ok {
 				if err := fl.Placeholder(file, p.ImageSize, d.clk.Now()); err != nil {
 					return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+				}
+				for _, f := range p.BootFiles {
+					if err := fl.Placeholder(f.Name, f.Size, d.clk.Now()); err != nil {
+						return nil, fmt.Errorf("device %s: %w", opt.Name, err)
+					}
 				}
 			}
 		}
@@ -213,6 +219,14 @@ func New(opt Options) (*Router, error) {
 	}
 	close(d.ready)
 	return d, nil
+}
+
+// flashAliases are the other names of the flash (flash0: on an ISR G2).
+func flashAliases(p *platforms.Profile) []string {
+	if p.FlashPrimary == "" {
+		return nil
+	}
+	return []string{p.FlashPrimary}
 }
 
 func storageFormat(p *platforms.Profile) nvram.Format {
