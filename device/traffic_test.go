@@ -253,3 +253,17 @@ func TestExchangeAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per transfer", n)
 	}
 }
+
+// TestNTPPollsCountedWhenTheServerGoes: the polls made before `no ntp
+// server` count even though no one looked at the counters meanwhile.
+func TestNTPPollsCountedWhenTheServerGoes(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "ntp server "+service+"\n")
+	lab.Advance(10*time.Minute, nil)
+	session(t, r1, "configure terminal", "no ntp server "+service, "end")
+	lab.Advance(time.Hour, nil)
+	out := session(t, r1, "terminal length 0", "show interfaces "+firstInterface("ISR-G2"))
+	if got := strings.Join(counters(t, out), " "); got != "10 900 0 10 900" {
+		t.Errorf("counters %s, want the 10 polls made before the server was removed\n%s", got, out)
+	}
+}
