@@ -365,7 +365,8 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 	if loop {
 		mtu, bw = 1514, 8000000
 	}
-	s.Printf("  MTU %d bytes, BW %d Kbit/sec, DLY %d usec, \n     reliability 255/255, txload 1/255, rxload 1/255\n", mtu, bw, dly(i))
+	inBps, inPps, outBps, outPps := d.counters.rates(i.name, now)
+	s.Printf("  MTU %d bytes, BW %d Kbit/sec, DLY %d usec, \n     reliability 255/255, txload %d/255, rxload %d/255\n", mtu, bw, dly(i), load(outBps, bw), load(inBps, bw))
 	if loop {
 		s.Printf("  Encapsulation LOOPBACK, loopback not set\n  Keepalive set (10 sec)\n")
 	} else {
@@ -396,7 +397,6 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 	} else {
 		s.Printf("  Output queue: 0/40 (size/max)\n")
 	}
-	inBps, inPps, outBps, outPps := d.counters.rates(i.name, now)
 	span := loadSpan(i.load)
 	s.Printf("  %s input rate %d bits/sec, %d packets/sec\n", span, inBps, inPps)
 	s.Printf("  %s output rate %d bits/sec, %d packets/sec\n", span, outBps, outPps)
@@ -421,6 +421,15 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 		s.Printf("     %d lost carrier, 0 no carrier, 0 pause output\n", carrier)
 	}
 	s.Printf("     0 output buffer failures, 0 output buffers swapped out\n")
+}
+
+// load is txload or rxload: the rate as a fraction of the bandwidth in
+// 255ths, at least 1 as IOS shows an idle link.
+func load(bps uint64, kbps int) uint64 {
+	if kbps <= 0 {
+		return 1
+	}
+	return min(max(bps*255/(uint64(kbps)*1000), 1), 255)
 }
 
 // loadSpan names a load interval as the rate lines do: "5 minute",

@@ -29,6 +29,9 @@
 //     ftp://) is a control connection of six commands (about 14 bytes
 //     each) and eight replies (about 40 bytes) plus a data connection
 //     carrying the file.
+//   - A telnet or ssh from one router to another counts its connection,
+//     option negotiation or key exchange and login (4 or 8 segments each
+//     way), not what is typed in the session.
 //   - An NTP poll is a 90-byte request and its reply every 64 s. Polls are
 //     not events: they are read from the clock's associations when the
 //     counters are shown or cleared, so a clock jump of years costs nothing.

@@ -267,3 +267,37 @@ func TestNTPPollsCountedWhenTheServerGoes(t *testing.T) {
 		t.Errorf("counters %s, want the 10 polls made before the server was removed\n%s", got, out)
 	}
 }
+
+// TestTelnetCounts: a telnet from R1 to R2 counts its connection and login
+// on both routers (R1: 10 frames out, 9 in; see device/doc.go) and R2
+// learns R1.
+func TestTelnetCounts(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, r2 := trafficLab(t, lab, "")
+	gi := firstInterface("ISR-G2")
+	out := session(t, r1, "telnet 172.16.1.2", "admin", "cisco", "exit")
+	if !strings.Contains(out, "Open") {
+		t.Fatalf("telnet:\n%s", out)
+	}
+	out2 := session(t, r2, "terminal length 0", "show interfaces "+gi, "show arp")
+	if got := strings.Join(counters(t, out2), " "); got != "10 636 0 9 696" {
+		t.Errorf("R2 counters %s, want 10 636 0 9 696\n%s", got, out2)
+	}
+	if !strings.Contains(out2, "Internet  172.16.1.1 ") {
+		t.Errorf("R2 did not learn R1:\n%s", out2)
+	}
+}
+
+// TestLoadFollowsRate: rxload is the input rate in 255ths of the
+// bandwidth: 2 GB in at once (2.074e9 bytes with the headers of its
+// 1.37 M segments) is 8*2.074e9/300 = 55.3 Mbit/s on a 1 Gbit/s port,
+// 14/255.
+func TestLoadFollowsRate(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "")
+	device.CountExchange(r1, netip.MustParseAddr("172.16.1.2"), 0, 2_000_000_000)
+	out := session(t, r1, "show interfaces "+firstInterface("ISR-G2")+" | include load")
+	if !strings.Contains(out, "reliability 255/255, txload 1/255, rxload 14/255") {
+		t.Errorf("load:\n%s", out)
+	}
+}
