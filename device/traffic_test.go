@@ -42,7 +42,7 @@ func (f fakeFTP) Put(ctx context.Context, u *url.URL, data []byte) error { retur
 
 // trafficLab is twoRouters with a lab service at 172.16.1.9 (FTP, NTP)
 // and an HTTP client that answers with a 3000-byte body.
-func trafficLab(t *testing.T, lab *clock.Lab, extra string) (r1, r2 *device.Router) {
+func trafficLab(t testing.TB, lab *clock.Lab, extra string) (r1, r2 *device.Router) {
 	t.Helper()
 	var routers []*device.Router
 	peer := func(a netip.Addr) (*device.Router, bool) {
@@ -299,5 +299,16 @@ func TestLoadFollowsRate(t *testing.T) {
 	out := session(t, r1, "show interfaces "+firstInterface("ISR-G2")+" | include load")
 	if !strings.Contains(out, "reliability 255/255, txload 1/255, rxload 14/255") {
 		t.Errorf("load:\n%s", out)
+	}
+}
+
+// BenchmarkCountExchange: the cost of counting one transfer on both ends.
+func BenchmarkCountExchange(b *testing.B) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(b, lab, "")
+	dst := netip.MustParseAddr("172.16.1.2")
+	b.ReportAllocs()
+	for b.Loop() {
+		device.CountExchange(r1, dst, 2000, 3000)
 	}
 }
