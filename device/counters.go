@@ -171,6 +171,14 @@ func (c *counterSet) snapshot(name string) ifCounters {
 	return *c.get(name)
 }
 
+// zero forgets every counter, as a reload does ("Last clearing …
+// never").
+func (c *counterSet) zero() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m, c.ntp = nil, nil
+}
+
 // reset counts an interface reset (a shutdown / no shutdown cycle).
 func (c *counterSet) reset(name string) {
 	c.mu.Lock()

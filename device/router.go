@@ -299,6 +299,7 @@ func (d *Router) boot(reason string) error {
 	d.arpMu.Lock()
 	d.arp = map[netip.Addr]arpEntry{}
 	d.arpMu.Unlock()
+	d.counters.zero() // a reload starts the interface counters afresh
 	d.refreshAddrs()
 	d.booted = d.clk.Now()
 	d.bootedLab = d.lab.Now()

@@ -312,3 +312,20 @@ func BenchmarkCountExchange(b *testing.B) {
 		device.CountExchange(r1, dst, 2000, 3000)
 	}
 }
+
+// TestReloadZeroesCounters: a reload starts the counters afresh.
+func TestReloadZeroesCounters(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "")
+	gi := firstInterface("ISR-G2")
+	session(t, r1, "ping 172.16.1.2", "write memory", "reload", "")
+	select {
+	case <-r1.Ready():
+	case <-time.After(10 * time.Second): // wall-clock-ok: a reload that never ends fails the test
+		t.Fatal("the router did not boot again")
+	}
+	out := session(t, r1, "terminal length 0", "show interfaces "+gi, "show arp")
+	if got := strings.Join(counters(t, out), " "); got != "0 0 0 0 0" || strings.Contains(out, "172.16.1.2 ") {
+		t.Errorf("after reload: counters %s\n%s", got, out)
+	}
+}
