@@ -149,7 +149,7 @@ func (c *counterSet) addPeriodic(name string, n, frame int, last time.Time, peri
 }
 
 // rates are an interface's weighted rates at now, in bits and packets a
-// second, as IOS rounds them (down).
+// second.
 func (c *counterSet) rates(name string, now time.Time) (inBps, inPps, outBps, outPps uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -157,6 +157,10 @@ func (c *counterSet) rates(name string, now time.Time) (inBps, inPps, outBps, ou
 	k.decayTo(now, k.tau())
 	return uint64(k.inBps), uint64(k.inPps), uint64(k.outBps), uint64(k.outPps)
 }
+
+// kbits is a bit rate as the rate lines show it: to the nearest thousand
+// ("3000 bits/sec"; a link carrying only NTP shows 0).
+func kbits(bps uint64) uint64 { return (bps + 500) / 1000 * 1000 }
 
 // setLoad sets an interface's load-interval (zero: the default).
 func (c *counterSet) setLoad(name string, d time.Duration) {
@@ -224,22 +228,20 @@ func (d *Router) ifOf(addr netip.Addr) (string, bool) {
 	return n, ok
 }
 
-// countEcho records one echo to dst on the way out of egress and,
-// answered, its reply; the peer that owns the next hop counts the same
+// countEcho records one echo to dst (in fragments when it is larger than
+// the MTU) on the way out of egress and, answered, its reply; the peer that owns the next hop counts the same
 // frames the other way, and a routed destination counts them too (and
 // learns its own next hop back).
 func (d *Router) countEcho(egress string, dst, hop netip.Addr, size int, answered bool) {
 	now := d.lab.Now()
-	d.counters.count(egress, false, 1, size+etherHdr, false, now)
+	frames, bytes := echoFrames(size)
+	inF, inB := 0, 0
 	if answered {
-		d.counters.count(egress, true, 1, size+etherHdr, false, now)
+		inF, inB = frames, bytes
 	}
-	n := 0
-	if answered {
-		n = 1
-	}
+	d.counters.add(egress, frames, bytes, inF, inB, now)
 	if p := d.peerOf(hop); p != nil {
-		p.Traffic(hop, 1, n, size+etherHdr, false)
+		p.traffic(hop, frames, bytes, inF, inB)
 	}
 	if dst == hop {
 		return
@@ -248,13 +250,29 @@ func (d *Router) countEcho(egress string, dst, hop netip.Addr, size int, answere
 	if p == nil {
 		return
 	}
-	p.Traffic(dst, 1, n, size+etherHdr, false)
+	p.traffic(dst, frames, bytes, inF, inB)
 	if _, link, ok := d.egress(hop); ok {
 		if back, plink, ok := p.egress(link.local); ok {
 			if mac, up := p.neighborMAC(back); up {
 				p.learn(back, mac, plink.ifname, now)
 			}
 		}
+	}
+}
+
+// echoFrames are the frames and bytes of an echo (or its reply) of size
+// bytes: a datagram larger than the 1500-byte MTU leaves in fragments of
+// at most 1480 bytes of data, each with its own IP and Ethernet header.
+func echoFrames(size int) (frames, bytes int) {
+	frames = max((size-20+1479)/1480, 1)
+	return frames, size + 20*(frames-1) + etherHdr*frames
+}
+
+// traffic counts frames a lab peer sent to this router's address addr
+// (in) and this router's answers (out).
+func (d *Router) traffic(addr netip.Addr, inF, inB, outF, outB int) {
+	if name, ok := d.ifOf(addr); ok {
+		d.counters.add(name, outF, outB, inF, inB, d.lab.Now())
 	}
 }
 
@@ -406,8 +424,8 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 		s.Printf("  Output queue: 0/40 (size/max)\n")
 	}
 	span := loadSpan(i.load)
-	s.Printf("  %s input rate %d bits/sec, %d packets/sec\n", span, inBps, inPps)
-	s.Printf("  %s output rate %d bits/sec, %d packets/sec\n", span, outBps, outPps)
+	s.Printf("  %s input rate %d bits/sec, %d packets/sec\n", span, kbits(inBps), inPps)
+	s.Printf("  %s output rate %d bits/sec, %d packets/sec\n", span, kbits(outBps), outPps)
 	s.Printf("     %d packets input, %d bytes, 0 no buffer\n", c.inPkts, c.inBytes)
 	s.Printf("     Received %d broadcasts (0 IP multicasts)\n", c.inBcast)
 	s.Printf("     0 runts, 0 giants, 0 throttles \n")

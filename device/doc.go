@@ -15,7 +15,9 @@
 //
 //   - A ping counts its ARP exchange (60-byte frames, the request a
 //     broadcast) and each echo and reply (the datagram plus 14 bytes of
-//     Ethernet header) on both routers; the pinged router learns the pinger.
+//     Ethernet header; above the 1500-byte MTU, fragments of 1480 bytes of
+//     data, each with its own headers) on both routers; the pinged router
+//     learns the pinger.
 //   - A TCP connection the router opens (its SCEP client's HTTP, one
 //     connection per request as IOS's client closes after the reply)
 //     counts, on each side: SYN or SYN-ACK, its data in segments of at most

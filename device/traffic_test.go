@@ -122,9 +122,8 @@ func TestSCEPExchangeCounts(t *testing.T) {
 	if !strings.Contains(out, "Last input 00:00:00, output 00:00:00") || !regexp.MustCompile(`Internet  172\.16\.1\.2 +0 +\S+ +ARPA +`+gi).MatchString(out) {
 		t.Errorf("R1 last input/output or ARP:\n%s", out)
 	}
-	span, in, o := rates(t, out)
-	if span != "5 minute" || in != 8*inB/300 || o != 8*outB/300 {
-		t.Errorf("R1 rates %s %d/%d, want 5 minute %d/%d", span, in, o, 8*inB/300, 8*outB/300)
+	if span, in, o := rates(t, out); span != "5 minute" || in != 0 || o != 0 {
+		t.Errorf("R1 rates %s %d/%d: %d and %d bits/sec show as 0", span, in, o, 8*inB/300, 8*outB/300)
 	}
 	out2 := session(t, r2, "terminal length 0", "show interfaces "+gi, "show arp")
 	if got, want := strings.Join(counters(t, out2), " "), "8 "+strconv.Itoa(outB)+" 0 7 "+strconv.Itoa(inB); got != want {
@@ -133,10 +132,29 @@ func TestSCEPExchangeCounts(t *testing.T) {
 	if !regexp.MustCompile(`Internet  172\.16\.1\.1 +0 +\S+ +ARPA +` + gi).MatchString(out2) {
 		t.Errorf("R2 did not learn R1:\n%s", out2)
 	}
+}
+
+// TestRatesDecay: 30 MB in at once (31.1e6 bytes with the headers) lifts
+// the 5-minute input rate to 8*31.1e6/300 = 830 kbit/s (shown to the
+// thousand), which decays as e^(-t/300 s): 556000 after 2 minutes, 0
+// after six hours.
+func TestRatesDecay(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, r2 := trafficLab(t, lab, "")
+	gi := firstInterface("ISR-G2")
+	device.CountExchange(r1, netip.MustParseAddr("172.16.1.2"), 0, 30_000_000)
+	// 30e6 bytes in 20548 segments of 54 bytes of headers, 11 frames of 60.
+	inB := 30_000_000 + 20548*54 + 5*60
+	want := (8*inB/300 + 500) / 1000 * 1000
+	if _, in, _ := rates(t, session(t, r1, "show interfaces "+gi)); in != want {
+		t.Errorf("input rate %d, want %d", in, want)
+	}
+	if _, _, o := rates(t, session(t, r2, "show interfaces "+gi)); o != want {
+		t.Errorf("R2's output rate %d, want %d", o, want)
+	}
 	lab.Advance(2*time.Minute, nil)
-	_, in2, _ := rates(t, session(t, r1, "show interfaces "+gi))
-	if in2 >= in || in2 == 0 {
-		t.Errorf("rate after 2 minutes %d, want below %d and above 0", in2, in)
+	if _, in, _ := rates(t, session(t, r1, "show interfaces "+gi)); in != 556000 {
+		t.Errorf("after 2 minutes %d, want 556000", in)
 	}
 	lab.Advance(6*time.Hour, nil)
 	if _, in, o := rates(t, session(t, r1, "show interfaces "+gi)); in != 0 || o != 0 {
@@ -215,9 +233,11 @@ func TestNTPPollsCount(t *testing.T) {
 		t.Errorf("last poll or ARP:\n%s", out)
 	}
 	lab.Advance(time.Hour, nil)
+	// 11 bits/sec shows as 0 (to the thousand); the rate itself is there.
 	_, in, o := rates(t, session(t, r1, "show interfaces "+gi))
-	if in < 9 || in > 13 || o != in {
-		t.Errorf("NTP rates %d/%d, want about 11", in, o)
+	rin, rout := device.Rates(r1, gi)
+	if in != 0 || o != 0 || rin < 9 || rin > 13 || rout != rin {
+		t.Errorf("NTP rates %d/%d shown, %d/%d bits/sec, want about 11", in, o, rin, rout)
 	}
 	session(t, r1, "clear counters", "")
 	lab.Advance(4*365*24*time.Hour, nil)
@@ -327,5 +347,18 @@ func TestReloadZeroesCounters(t *testing.T) {
 	out := session(t, r1, "terminal length 0", "show interfaces "+gi, "show arp")
 	if got := strings.Join(counters(t, out), " "); got != "0 0 0 0 0" || strings.Contains(out, "172.16.1.2 ") {
 		t.Errorf("after reload: counters %s\n%s", got, out)
+	}
+}
+
+// TestPingFragments: an echo larger than the MTU leaves in fragments: a
+// 3000-byte echo is 3 frames (1480 + 1480 + 20 bytes of data, each with
+// its IP and Ethernet header: 3082 bytes). Two echoes, the first lost
+// while ARP resolves: 7 frames out (ARP and 2×3), 4 in.
+func TestPingFragments(t *testing.T) {
+	lab := clock.NewFake(start)
+	r1, _ := trafficLab(t, lab, "")
+	out := session(t, r1, "terminal length 0", "ping 172.16.1.2 size 3000 repeat 2", "show interfaces "+firstInterface("ISR-G2"))
+	if got := strings.Join(counters(t, out), " "); got != "4 3142 0 7 6224" {
+		t.Errorf("counters %s, want 4 3142 0 7 6224\n%s", got, out)
 	}
 }
