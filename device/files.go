@@ -18,13 +18,11 @@ import (
 func (d *Router) registerFiles(r *cli.Registry) {
 	flash := d.profile.Flash + ":"
 	def := d.flashName() + ":"
-	fsKeys, fsHelp := "nvram:|"+flash, "Directory or file name\nDirectory or file name"
-	if def != flash {
-		fsKeys += "|" + def
-		fsHelp += "\nDirectory or file name"
-	}
 	r.Install(parser.Exec,
-		cmd{Syntax: "dir [<" + fsKeys + ">$fs]", Help: "List files on a filesystem\n" + fsHelp, Priv: 15,
+		// flash0: (an ISR G2's flash, whose alias flash: is) goes by the
+		// path form below: as a keyword beside flash: it would make the
+		// common abbreviation "dir flash" ambiguous.
+		cmd{Syntax: "dir [<nvram:|" + flash + ">$fs]", Help: "List files on a filesystem\nDirectory or file name\nDirectory or file name", Priv: 15,
 			Handler: func(s *cli.Session, a parser.Args) {
 				name := a.Keyword("fs")
 				if name == "" {
@@ -55,11 +53,6 @@ func (d *Router) registerFiles(r *cli.Registry) {
 				s.Printf("%s", text)
 			}},
 	)
-	if def != flash {
-		r.Install(parser.Exec,
-			cmd{Syntax: "show " + def, Help: cli.HelpShow + "\ndisplay information about " + def + " file system", Priv: 15,
-				Handler: func(s *cli.Session, _ parser.Args) { d.showFlash(s) }})
-	}
 	r.Install(parser.Config,
 		cmd{Syntax: "file prompt [<alert|noisy|quiet>$how]", Help: "Adjust file system parameters\nPrompt level for file operations\nPrompt only for destructive file operations\nConfirm all file operation parameters\nSeldom prompt for file operations",
 			No: "file prompt", NoHelp: "Adjust file system parameters\nPrompt level for file operations",

@@ -110,9 +110,9 @@ func TestPlatformImages(t *testing.T) {
 // under the name typed, for dir, dir of a file and show.
 func TestFlashAlias(t *testing.T) {
 	r := newSCPRouter(t, "ISR-G2", "")
-	out := session(t, r, "terminal length 0", "dir flash:", "dir flash0:/c2900-universalk9-mz.SPA.154-3.M.bin", "show flash0:", "show file systems | include flash")
-	for _, want := range []string{"Directory of flash:/\n\n    1  -rw-    97794040 ", "Directory of flash0:/c2900-universalk9-mz.SPA.154-3.M.bin\n",
-		"1     97794040 ", "disk     rw   flash0: flash:#"} {
+	out := session(t, r, "terminal length 0", "dir flash:", "dir flash0:", "dir flash0:/c2900-universalk9-mz.SPA.154-3.M.bin", "dir flash", "show flash", "show file systems | include flash")
+	for _, want := range []string{"Directory of flash:/\n\n    1  -rw-    97794040 ", "Directory of flash0:/\n\n    1  -rw-    97794040 ",
+		"Directory of flash0:/c2900-universalk9-mz.SPA.154-3.M.bin\n", "1     97794040 ", "disk     rw   flash0: flash:#"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q:\n%s", want, out)
 		}
