@@ -303,11 +303,25 @@ func (d *Router) peerOf(addr netip.Addr) *Router {
 	if _, self := d.Owns(addr); self {
 		return nil
 	}
+	// The router last found is asked first (a spoke talks to its CA):
+	// the lab's search goes through every router.
+	if c := d.lastPeer.Load(); c != nil && c.addr == addr {
+		if _, still := c.r.Owns(addr); still {
+			return c.r
+		}
+	}
 	p, ok := d.peer(addr)
 	if !ok || p == d {
 		return nil
 	}
+	d.lastPeer.Store(&peerHit{addr, p})
 	return p
+}
+
+// peerHit is the router found last for an address (peerOf).
+type peerHit struct {
+	addr netip.Addr
+	r    *Router
 }
 
 // ago renders the time since t as IOS's "Last input" does: "never",

@@ -87,6 +87,7 @@ type Router struct {
 	ifAddrs      atomic.Value             // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
 	counters     counterSet               // interface counters, under their own lock
 	fwd          atomic.Pointer[fwdTable] // routes and connected subnets (refreshAddrs)
+	lastPeer     atomic.Pointer[peerHit]  // the router peerOf found last
 	arpMu        sync.Mutex               // guards arp; taken last, also by peers that learn this router
 	arp          map[netip.Addr]arpEntry  // the ARP cache
 	rand         io.Reader
