@@ -80,7 +80,12 @@ func (d *Device) runSyncHooks() {
 type ntpServer struct {
 	addr      string
 	reachable bool
-	since     int64 // lab ns when it was configured or last became reachable
+	since     int64 // lab ns from which it counts as polled long enough to sync
+	// polled is the lab ns of its first poll (when it was configured or
+	// last became reachable): reach and "when" count polls from here.
+	// SyncNow moves since back, never polled: a lab that starts its
+	// devices synchronised still shows reach growing one bit per poll.
+	polled int64
 }
 
 // Device returns the clock of device owner, creating it on first use. A
@@ -331,10 +336,10 @@ func (d *Device) SetNTPServer(addr string, reachable bool) {
 		}
 	}
 	if s == nil {
-		s = &ntpServer{addr: addr, since: n}
+		s = &ntpServer{addr: addr, since: n, polled: n}
 		d.ntp = append(d.ntp, s)
 	} else if s.reachable != reachable {
-		s.since = n
+		s.since, s.polled = n, n
 	}
 	s.reachable = reachable
 	if !reachable && d.peer == addr {

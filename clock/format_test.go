@@ -375,3 +375,35 @@ func TestNTPSyncTimerIsNamedAndCancelled(t *testing.T) {
 		t.Fatalf("servers %v", got)
 	}
 }
+
+// A device the lab starts synchronised (SyncNow) still shows reach as
+// the shift register it is, one bit per 64 s poll from its start, as a real
+// router does after boot: 1, 3, 7, 17, 37, 77, 177, 377. (SyncNow once
+// moved the polls back by NTPSyncDelay: reach 17 at start, 377 at 5 min.)
+func TestNTPReachGrowsOneBitPerPollAfterSyncNow(t *testing.T) {
+	l := NewFake(t0)
+	d := l.Device("spoke-3", false)
+	d.SetNTPServer("10.1.1.1", true)
+	if !d.SyncNow() {
+		t.Fatal("SyncNow did not synchronise")
+	}
+	reach := func() string {
+		lines := strings.Split(FormatShowNTPAssociations(d), "\n")
+		f := strings.Fields(lines[2])
+		return f[5]
+	}
+	for i, want := range []string{"1", "3", "7", "17", "37", "77", "177", "377", "377"} {
+		if i > 0 {
+			l.Advance(NTPPoll, nil)
+		}
+		if got := reach(); got != want {
+			t.Errorf("after %d polls: reach %s, want %s", i, got, want)
+		}
+	}
+	if !d.Synced() {
+		t.Error("lost sync")
+	}
+	if !strings.HasPrefix(strings.Split(FormatShowNTPAssociations(d), "\n")[2], "*~10.1.1.1") {
+		t.Error("not the sys.peer")
+	}
+}

@@ -33,10 +33,10 @@ type association struct {
 
 // polls returns how many polls of s have happened by lab instant n.
 func (s *ntpServer) polls(n int64) int64 {
-	if !s.reachable || n < s.since {
+	if !s.reachable || n < s.polled {
 		return 0
 	}
-	return (n-s.since)/int64(NTPPoll) + 1
+	return (n-s.polled)/int64(NTPPoll) + 1
 }
 
 func (d *Device) associationsLocked(n int64) []association {
@@ -45,7 +45,7 @@ func (d *Device) associationsLocked(n int64) []association {
 		a := association{mode: " ~", addr: s.addr, refID: ".INIT.", stratum: 16, when: "-", disp: 15937}
 		if p := s.polls(n); p > 0 {
 			a.refID, a.stratum = LabNTPRefID, LabNTPStratum
-			a.when = fmt.Sprint((n - s.since) % int64(NTPPoll) / int64(time.Second))
+			a.when = fmt.Sprint((n - s.polled) % int64(NTPPoll) / int64(time.Second))
 			if p > 8 {
 				p = 8
 			}
@@ -110,7 +110,7 @@ func FormatShowNTPStatus(d *Device) string {
 	var lastPoll int64
 	for _, s := range d.ntp {
 		if s.addr == peer && s.polls(n) > 0 {
-			lastPoll = s.since + (s.polls(n)-1)*int64(NTPPoll)
+			lastPoll = s.polled + (s.polls(n)-1)*int64(NTPPoll)
 		}
 	}
 	loc := d.loc
@@ -152,4 +152,22 @@ func FormatShowNTPStatus(d *Device) string {
 			int64(NTPPoll/time.Second), (n-last)/int64(time.Second))
 	}
 	return b.String()
+}
+
+// NTPPolls reports how the association with addr has polled by now: the
+// lab time of its first poll and how many polls it has made (0 when the
+// server is unreachable or not configured). The device's interface
+// counters count them.
+func (d *Device) NTPPolls(addr string) (first time.Time, n int64) {
+	now := d.labNs()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.ntp {
+		if s.addr == addr {
+			if p := s.polls(now); p > 0 {
+				return fromNs(s.polled), p
+			}
+		}
+	}
+	return time.Time{}, 0
 }

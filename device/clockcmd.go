@@ -307,6 +307,7 @@ func datePoint(f []string) (clock.SummerPoint, error) {
 
 func (d *Router) ntpServer(s *cli.Session, a parser.Args) {
 	addr := a.String("addr")
+	d.ntpSettle() // the polls so far count before the association changes
 	if a.Negated() || a.Default() {
 		out := d.cfg.ntpServers[:0]
 		for _, x := range d.cfg.ntpServers {
@@ -350,6 +351,9 @@ func (d *Router) ntpReaches(addr string) bool {
 // refreshNTP re-evaluates each NTP server's reachability after a change
 // of interfaces (with the lock held).
 func (d *Router) refreshNTP() {
+	if len(d.cfg.ntpServers) > 0 {
+		d.ntpSettle() // before an association restarts its polls
+	}
 	for _, addr := range d.cfg.ntpServers {
 		d.clk.SetNTPServer(addr, d.ntpReaches(addr))
 	}

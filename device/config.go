@@ -63,6 +63,7 @@ type iface struct {
 	method                string
 	shutdown              bool
 	vrf                   string // vrf forwarding
+	load                  int    // load-interval in seconds; 0: the default (300)
 }
 
 type lineCfg struct {
@@ -357,6 +358,9 @@ func (d *Router) writeInterface(w *strings.Builder, i *iface) {
 		fmt.Fprintf(w, " ip address %s %s\n", i.addr.Addr(), maskString(i.addr.Bits()))
 	} else {
 		w.WriteString(" no ip address\n")
+	}
+	if i.load != 0 {
+		fmt.Fprintf(w, " load-interval %d\n", i.load)
 	}
 	if i.shutdown {
 		w.WriteString(" shutdown\n")

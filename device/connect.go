@@ -76,10 +76,27 @@ func (d *Router) connect(s *cli.Session, addr netip.Addr, user string) {
 			return
 		}
 	}
+	if peer != d {
+		// The connection and its login count on both routers' interfaces
+		// (what is typed in the session does not).
+		if user == "" {
+			d.tcpExchange(addr, flow{bytes: telnetUp, segs: 4}, flow{bytes: telnetDown, segs: 4})
+		} else {
+			d.tcpExchange(addr, flow{bytes: sshUp, segs: 8}, flow{bytes: sshDown, segs: 8})
+		}
+	}
 	if s.Nest(peer, user, src.String()) {
 		s.Printf("\n[Connection to %s closed by foreign host]\n", addr)
 	}
 }
+
+// What a telnet or SSH connection's start carries before the session is
+// used: telnet's option negotiation and the login dialog; SSH's version
+// strings, key exchange (RSA 2048), and password authentication.
+const (
+	telnetUp, telnetDown = 60, 180
+	sshUp, sshDown       = 1400, 1900
+)
 
 // reach finds the router that owns addr, if this one can reach it, and
 // this router's address on the way there.

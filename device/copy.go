@@ -112,7 +112,7 @@ func (d *Router) copyToRemote(s *cli.Session, a parser.Args) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	relock := s.Unlocked()
-	err := d.remote.Put(ctx, u, data)
+	err := d.Remote().Put(ctx, u, data)
 	relock()
 	if err != nil {
 		remoteErr(s, u, err)
@@ -145,7 +145,7 @@ func (d *Router) copyFromRemote(s *cli.Session, a parser.Args) {
 		limit = d.profile.NVRAMSize
 	}
 	relock := s.Unlocked()
-	data, err := d.remote.Get(ctx, u, limit)
+	data, err := d.Remote().Get(ctx, u, limit)
 	relock()
 	if errors.Is(err, ErrTooLarge) {
 		// Nothing is loaded: a file cut short would be a different

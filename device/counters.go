@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"sync"
@@ -25,12 +26,19 @@ type ifCounters struct {
 	resets                      uint64
 	lastIn, lastOut             time.Time // lab time; zero: never
 	cleared                     time.Time // lab time of the last clear; zero: never
+
+	// The weighted rates (bits and packets a second) as of rateAt, and
+	// the interface's load-interval (zero: 300 s). See traffic.go.
+	inBps, inPps, outBps, outPps float64
+	rateAt                       time.Time
+	load                         time.Duration
 }
 
 // counterSet holds a router's counters by interface name.
 type counterSet struct {
-	mu sync.Mutex
-	m  map[string]*ifCounters
+	mu  sync.Mutex
+	m   map[string]*ifCounters
+	ntp map[string]ntpSeen // NTP polls counted, by server (ntpSettle)
 }
 
 func (c *counterSet) get(name string) *ifCounters {
@@ -53,27 +61,126 @@ func (c *counterSet) count(name string, in bool, pkts, bytes int, bcast bool, no
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k := c.get(name)
+	k.decayTo(now, k.tau())
 	if in {
-		k.inPkts += uint64(pkts)
-		k.inBytes += uint64(pkts * bytes)
+		k.addIn(pkts, pkts*bytes, now)
 		if bcast {
 			k.inBcast += uint64(pkts)
 		}
-		k.lastIn = now
 	} else {
-		k.outPkts += uint64(pkts)
-		k.outBytes += uint64(pkts * bytes)
+		k.addOut(pkts, pkts*bytes, now)
 		if bcast {
 			k.outBcast += uint64(pkts)
 		}
-		k.lastOut = now
 	}
+}
+
+// add counts an exchange on an interface: frames and bytes out and in.
+func (c *counterSet) add(name string, outP, outB, inP, inB int, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.get(name)
+	k.decayTo(now, k.tau())
+	if outP > 0 {
+		k.addOut(outP, outB, now)
+	}
+	if inP > 0 {
+		k.addIn(inP, inB, now)
+	}
+}
+
+func (k *ifCounters) addIn(pkts, bytes int, at time.Time) {
+	k.inPkts += uint64(pkts)
+	k.inBytes += uint64(bytes)
+	if at.After(k.lastIn) {
+		k.lastIn = at
+	}
+	tau := k.tau()
+	w := math.Exp(-k.rateAt.Sub(at).Seconds()/tau) / tau
+	k.inBps += float64(8*bytes) * w
+	k.inPps += float64(pkts) * w
+}
+
+func (k *ifCounters) addOut(pkts, bytes int, at time.Time) {
+	k.outPkts += uint64(pkts)
+	k.outBytes += uint64(bytes)
+	if at.After(k.lastOut) {
+		k.lastOut = at
+	}
+	tau := k.tau()
+	w := math.Exp(-k.rateAt.Sub(at).Seconds()/tau) / tau
+	k.outBps += float64(8*bytes) * w
+	k.outPps += float64(pkts) * w
+}
+
+// addPeriodic counts n exchanges of one frame each way, the last at last
+// and the others every period before it (NTP polls), in one update: the
+// rates take the geometric sum of their impulses.
+func (c *counterSet) addPeriodic(name string, n, frame int, last time.Time, period time.Duration, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.get(name)
+	tau := k.tau()
+	k.decayTo(now, tau)
+	if !k.cleared.IsZero() && last.Before(k.cleared) {
+		return
+	}
+	if !k.cleared.IsZero() {
+		// Only the polls since the clear count.
+		n = min(n, int(last.Sub(k.cleared)/period)+1)
+	}
+	r := math.Exp(-period.Seconds() / tau)
+	sum := (1 - math.Pow(r, float64(n))) / (1 - r)
+	w := math.Exp(-k.rateAt.Sub(last).Seconds()/tau) / tau * sum
+	k.inPkts += uint64(n)
+	k.outPkts += uint64(n)
+	k.inBytes += uint64(n * frame)
+	k.outBytes += uint64(n * frame)
+	if last.After(k.lastIn) {
+		k.lastIn = last
+	}
+	if last.After(k.lastOut) {
+		k.lastOut = last
+	}
+	k.inBps += float64(8*frame) * w
+	k.outBps += float64(8*frame) * w
+	k.inPps += w
+	k.outPps += w
+}
+
+// rates are an interface's weighted rates at now, in bits and packets a
+// second.
+func (c *counterSet) rates(name string, now time.Time) (inBps, inPps, outBps, outPps uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.get(name)
+	k.decayTo(now, k.tau())
+	return uint64(k.inBps), uint64(k.inPps), uint64(k.outBps), uint64(k.outPps)
+}
+
+// kbits is a bit rate as the rate lines show it: to the nearest thousand
+// ("3000 bits/sec"; a link carrying only NTP shows 0).
+func kbits(bps uint64) uint64 { return (bps + 500) / 1000 * 1000 }
+
+// setLoad sets an interface's load-interval (zero: the default).
+func (c *counterSet) setLoad(name string, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.get(name).load = d
 }
 
 func (c *counterSet) snapshot(name string) ifCounters {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return *c.get(name)
+}
+
+// zero forgets every counter, as a reload does ("Last clearing …
+// never").
+func (c *counterSet) zero() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m, c.ntp = nil, nil
 }
 
 // reset counts an interface reset (a shutdown / no shutdown cycle).
@@ -86,7 +193,7 @@ func (c *counterSet) reset(name string) {
 func (c *counterSet) clear(name string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[name] = &ifCounters{cleared: now}
+	c.m[name] = &ifCounters{cleared: now, rateAt: now, load: c.get(name).load}
 }
 
 // Frame sizes on Ethernet: an ARP request or reply is a minimum frame
@@ -121,31 +228,70 @@ func (d *Router) ifOf(addr netip.Addr) (string, bool) {
 	return n, ok
 }
 
-// countEcho records one echo on the way out of egress and, answered, its
-// reply; the peer that owns the next hop counts the same frames the other
-// way.
-func (d *Router) countEcho(egress string, hop netip.Addr, size int, answered bool) {
+// countEcho records one echo to dst (in fragments when it is larger than
+// the MTU) on the way out of egress and, answered, its reply; the peer that owns the next hop counts the same
+// frames the other way, and a routed destination counts them too (and
+// learns its own next hop back).
+func (d *Router) countEcho(egress string, dst, hop netip.Addr, size int, answered bool) {
 	now := d.lab.Now()
-	d.counters.count(egress, false, 1, size+etherHdr, false, now)
+	frames, bytes := echoFrames(size)
+	inF, inB := 0, 0
 	if answered {
-		d.counters.count(egress, true, 1, size+etherHdr, false, now)
+		inF, inB = frames, bytes
 	}
+	d.counters.add(egress, frames, bytes, inF, inB, now)
 	if p := d.peerOf(hop); p != nil {
-		n := 0
-		if answered {
-			n = 1
+		p.traffic(hop, frames, bytes, inF, inB)
+	}
+	if dst == hop {
+		return
+	}
+	p := d.peerOf(dst)
+	if p == nil {
+		return
+	}
+	p.traffic(dst, frames, bytes, inF, inB)
+	if _, link, ok := d.egress(hop); ok {
+		if back, plink, ok := p.egress(link.local); ok {
+			if mac, up := p.neighborMAC(back); up {
+				p.learn(back, mac, plink.ifname, now)
+			}
 		}
-		p.Traffic(hop, 1, n, size+etherHdr, false)
 	}
 }
 
-// countARP records an ARP request broadcast on egress and its reply.
+// echoFrames are the frames and bytes of an echo (or its reply) of size
+// bytes: a datagram larger than the 1500-byte MTU leaves in fragments of
+// at most 1480 bytes of data, each with its own IP and Ethernet header.
+func echoFrames(size int) (frames, bytes int) {
+	frames = max((size-20+1479)/1480, 1)
+	return frames, size + 20*(frames-1) + etherHdr*frames
+}
+
+// traffic counts frames a lab peer sent to this router's address addr
+// (in) and this router's answers (out).
+func (d *Router) traffic(addr netip.Addr, inF, inB, outF, outB int) {
+	if name, ok := d.ifOf(addr); ok {
+		d.counters.add(name, outF, outB, inF, inB, d.lab.Now())
+	}
+}
+
+// countARP records an ARP request broadcast on egress and its reply; the
+// router that answers learns the asker, as IOS enters the sender of a
+// request for one of its addresses.
 func (d *Router) countARP(egress string, hop netip.Addr) {
 	now := d.lab.Now()
 	d.counters.count(egress, false, 1, arpFrame, true, now)
 	d.counters.count(egress, true, 1, arpFrame, false, now)
-	if p := d.peerOf(hop); p != nil {
-		p.Traffic(hop, 1, 1, arpFrame, true)
+	p := d.peerOf(hop)
+	if p == nil {
+		return
+	}
+	p.Traffic(hop, 1, 1, arpFrame, true)
+	if _, link, ok := d.egress(hop); ok {
+		if name, ok := p.ifOf(hop); ok {
+			p.learn(link.local, link.mac, name, now)
+		}
 	}
 }
 
@@ -157,11 +303,25 @@ func (d *Router) peerOf(addr netip.Addr) *Router {
 	if _, self := d.Owns(addr); self {
 		return nil
 	}
+	// The router last found is asked first (a spoke talks to its CA):
+	// the lab's search goes through every router.
+	if c := d.lastPeer.Load(); c != nil && c.addr == addr {
+		if _, still := c.r.Owns(addr); still {
+			return c.r
+		}
+	}
 	p, ok := d.peer(addr)
 	if !ok || p == d {
 		return nil
 	}
+	d.lastPeer.Store(&peerHit{addr, p})
 	return p
+}
+
+// peerHit is the router found last for an address (peerOf).
+type peerHit struct {
+	addr netip.Addr
+	r    *Router
 }
 
 // ago renders the time since t as IOS's "Last input" does: "never",
@@ -208,6 +368,7 @@ func (d *Router) clearCounters(s *cli.Session, a parser.Args) {
 	if !s.Confirm(q) {
 		return
 	}
+	d.ntpSettle()
 	now := d.lab.Now()
 	for _, i := range list {
 		d.counters.clear(i.name, now)
@@ -244,7 +405,8 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 	if loop {
 		mtu, bw = 1514, 8000000
 	}
-	s.Printf("  MTU %d bytes, BW %d Kbit/sec, DLY %d usec, \n     reliability 255/255, txload 1/255, rxload 1/255\n", mtu, bw, dly(i))
+	inBps, inPps, outBps, outPps := d.counters.rates(i.name, now)
+	s.Printf("  MTU %d bytes, BW %d Kbit/sec, DLY %d usec, \n     reliability 255/255, txload %d/255, rxload %d/255\n", mtu, bw, dly(i), load(outBps, bw), load(inBps, bw))
 	if loop {
 		s.Printf("  Encapsulation LOOPBACK, loopback not set\n  Keepalive set (10 sec)\n")
 	} else {
@@ -275,7 +437,9 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 	} else {
 		s.Printf("  Output queue: 0/40 (size/max)\n")
 	}
-	s.Printf("  5 minute input rate 0 bits/sec, 0 packets/sec\n  5 minute output rate 0 bits/sec, 0 packets/sec\n")
+	span := loadSpan(i.load)
+	s.Printf("  %s input rate %d bits/sec, %d packets/sec\n", span, kbits(inBps), inPps)
+	s.Printf("  %s output rate %d bits/sec, %d packets/sec\n", span, kbits(outBps), outPps)
 	s.Printf("     %d packets input, %d bytes, 0 no buffer\n", c.inPkts, c.inBytes)
 	s.Printf("     Received %d broadcasts (0 IP multicasts)\n", c.inBcast)
 	s.Printf("     0 runts, 0 giants, 0 throttles \n")
@@ -297,6 +461,27 @@ func (d *Router) showInterface(s *cli.Session, i *iface) {
 		s.Printf("     %d lost carrier, 0 no carrier, 0 pause output\n", carrier)
 	}
 	s.Printf("     0 output buffer failures, 0 output buffers swapped out\n")
+}
+
+// load is txload or rxload: the rate as a fraction of the bandwidth in
+// 255ths, at least 1 as IOS shows an idle link.
+func load(bps uint64, kbps int) uint64 {
+	if kbps <= 0 {
+		return 1
+	}
+	return min(max(bps*255/(uint64(kbps)*1000), 1), 255)
+}
+
+// loadSpan names a load interval as the rate lines do: "5 minute",
+// "30 second".
+func loadSpan(secs int) string {
+	switch {
+	case secs == 0:
+		return "5 minute"
+	case secs%60 == 0:
+		return fmt.Sprintf("%d minute", secs/60)
+	}
+	return fmt.Sprintf("%d second", secs)
 }
 
 // duplexLine is the duplex/speed/media line: IOS-XE always states the

@@ -37,7 +37,13 @@ func (d *Router) OnBoot(f func()) { d.onBoot = append(d.onBoot, f) }
 func (d *Router) SaveLocked() error { return d.saveLocked("console") }
 
 // Remote is the way to the lab's file servers (nil when there is none).
-func (d *Router) Remote() Remote { return d.remote }
+// What it moves counts on the router's interfaces (traffic.go).
+func (d *Router) Remote() Remote {
+	if d.remote == nil {
+		return nil
+	}
+	return countingRemote{d, d.remote}
+}
 
 // Rand is the router's source of randomness.
 func (d *Router) Rand() io.Reader { return d.rand }
@@ -50,7 +56,13 @@ type HTTPDoer interface {
 
 // HTTPClient is the router's way to HTTP servers in the lab (nil when the
 // lab gave it none). Check Reachable first, as a real router needs a route.
-func (d *Router) HTTPClient() HTTPDoer { return d.httpc }
+// What it exchanges counts on the router's interfaces (traffic.go).
+func (d *Router) HTTPClient() HTTPDoer {
+	if d.httpc == nil {
+		return nil
+	}
+	return countingDoer{d, d.httpc}
+}
 
 // Reachable reports whether the router has a route to addr and something in
 // the lab answers there (the test ping applies). The lock is held.

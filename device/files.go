@@ -17,12 +17,16 @@ import (
 // and flash.
 func (d *Router) registerFiles(r *cli.Registry) {
 	flash := d.profile.Flash + ":"
+	def := d.flashName() + ":"
 	r.Install(parser.Exec,
+		// flash0: (an ISR G2's flash, whose alias flash: is) goes by the
+		// path form below: as a keyword beside flash: it would make the
+		// common abbreviation "dir flash" ambiguous.
 		cmd{Syntax: "dir [<nvram:|" + flash + ">$fs]", Help: "List files on a filesystem\nDirectory or file name\nDirectory or file name", Priv: 15,
 			Handler: func(s *cli.Session, a parser.Args) {
 				name := a.Keyword("fs")
 				if name == "" {
-					name = flash
+					name = def
 				}
 				d.dir(s, name)
 			}},
@@ -98,11 +102,24 @@ func (d *Router) dir(s *cli.Session, name string) {
 	} else {
 		out, err = fsys.RenderDirFile(file, d.clk.Location())
 	}
+	// The listing is headed by the name typed (flash0: or its alias
+	// flash:), as IOS does.
+	if own := "Directory of " + fsys.Name() + ":"; dev != fsys.Name() && strings.HasPrefix(out, own) {
+		out = "Directory of " + dev + ":" + out[len(own):]
+	}
 	if err != nil {
 		s.Error("%%Error opening %s:/%s (%s)", dev, file, fileErr(err))
 		return
 	}
 	s.Printf("%s", out)
+}
+
+// flashName is the name IOS gives the flash first (flash0: on an ISR G2).
+func (d *Router) flashName() string {
+	if d.profile.FlashPrimary != "" {
+		return d.profile.FlashPrimary
+	}
+	return d.profile.Flash
 }
 
 // fileErr is IOS's wording of a file-system error.

@@ -38,7 +38,7 @@ func TestFirstFilesOffTheBootPath(t *testing.T) {
 		t.Fatal("a new router's store under a pending Deferred is made at once")
 	}
 	out := session(t, r, "dir bootflash:", "dir nvram:", "show startup-config")
-	for _, want := range []string{"lost+found", "tracelogs", "isr4300-universalk9", "startup-config", "hostname R1"} {
+	for _, want := range []string{"lost+found", "tracelogs", "packages.conf", "isr4300-rpios-universalk9", "startup-config", "hostname R1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the first look at the storage lacks %q:\n%s", want, out)
 		}

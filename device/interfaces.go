@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/iosemu/iosemu/cli"
 	"github.com/iosemu/iosemu/parser"
@@ -255,6 +256,25 @@ func (d *Router) registerInterfaces(r *cli.Registry) {
 			}},
 	)
 	r.Install(im,
+		cmd{Syntax: "load-interval (30-600)$secs", Help: "Specify interval for load calculation for an interface\nLoad interval delay in seconds",
+			No: "load-interval [(30-600)$secs]", NoHelp: "Specify interval for load calculation for an interface\nLoad interval delay in seconds",
+			Handler: func(s *cli.Session, a parser.Args) {
+				i := s.Context().(*iface)
+				secs := 0
+				if !a.Negated() && !a.Default() {
+					secs = a.Int("secs")
+					if secs%30 != 0 {
+						s.Error("%% Load interval must be a multiple of 30 seconds")
+						return
+					}
+					if secs == int(defaultLoad/time.Second) {
+						secs = 0
+					}
+				}
+				i.load = secs
+				d.counters.setLoad(i.name, time.Duration(secs)*time.Second)
+				d.markChanged(s.User())
+			}},
 		cmd{Syntax: "description LINE$text", Help: "Interface specific description\nUp to 240 characters describing this interface",
 			No: "description [LINE$text]", NoHelp: "Interface specific description\nUp to 240 characters describing this interface",
 			Handler: func(s *cli.Session, a parser.Args) {
@@ -412,6 +432,7 @@ func (d *Router) showInterfaces(s *cli.Session, a parser.Args) {
 	if !ok {
 		return
 	}
+	d.ntpSettle()
 	for _, i := range list {
 		d.showInterface(s, i)
 	}

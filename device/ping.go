@@ -26,7 +26,11 @@ func (d *Router) registerPing(r *cli.Registry) {
 			Handler: d.ping},
 		cmd{Syntax: "show arp", Help: cli.HelpShow + "\nARP table", Handler: d.showARP},
 		cmd{Syntax: "clear arp-cache", Help: cli.HelpClear + "\nClear the entire ARP cache", Priv: 15,
-			Handler: func(*cli.Session, parser.Args) { d.arp = map[netip.Addr]arpEntry{} }},
+			Handler: func(*cli.Session, parser.Args) {
+				d.arpMu.Lock()
+				d.arp = map[netip.Addr]arpEntry{}
+				d.arpMu.Unlock()
+			}},
 		cmd{Syntax: "ping WORD$host", Help: "Send echo messages\nPing destination address or hostname",
 			Handler: func(s *cli.Session, a parser.Args) {
 				s.Println("% Unrecognized host or address, or protocol not running.")
@@ -47,6 +51,7 @@ func (d *Router) refreshAddrs() {
 	}
 	d.addrs.Store(m)
 	d.ifAddrs.Store(names)
+	d.fwd.Store(d.buildFwd())
 }
 
 // Owns reports whether an up interface of this router has addr, and that
@@ -69,6 +74,8 @@ const arpTimeout = 4 * time.Hour
 
 // arpLookup finds a live ARP entry, dropping it once it has aged out.
 func (d *Router) arpLookup(a netip.Addr) (arpEntry, bool) {
+	d.arpMu.Lock()
+	defer d.arpMu.Unlock()
 	e, ok := d.arp[a]
 	if ok && d.lab.Now().Sub(e.at) >= arpTimeout {
 		delete(d.arp, a)
@@ -174,13 +181,13 @@ func (d *Router) echo(addr netip.Addr, size int) bool {
 	}
 	if !d.arpKnown(hop) {
 		if egress != "" {
-			d.arp[hop] = arpEntry{mac: hopMAC, iface: egress, at: d.lab.Now()}
+			d.learn(hop, hopMAC, egress, d.lab.Now())
 			d.countARP(egress, hop)
-			d.countEcho(egress, hop, size, false)
+			d.countEcho(egress, addr, hop, size, false)
 		}
 		return false
 	}
-	d.countEcho(egress, hop, size, true)
+	d.countEcho(egress, addr, hop, size, true)
 	return true
 }
 
@@ -202,12 +209,17 @@ func (d *Router) showARP(s *cli.Session, _ parser.Args) {
 			rows = append(rows, row{i.addr.Addr(), "-", d.ident.InterfaceMAC(n), i.name})
 		}
 	}
-	for a := range d.arp {
-		if e, ok := d.arpLookup(a); ok {
-			age := int(d.lab.Now().Sub(e.at) / time.Minute)
-			rows = append(rows, row{a, strconv.Itoa(age), e.mac, e.iface})
+	now := d.lab.Now()
+	d.arpMu.Lock()
+	for a, e := range d.arp {
+		if now.Sub(e.at) >= arpTimeout {
+			delete(d.arp, a)
+			continue
 		}
+		age := int(now.Sub(e.at) / time.Minute)
+		rows = append(rows, row{a, strconv.Itoa(age), e.mac, e.iface})
 	}
+	d.arpMu.Unlock()
 	sort.Slice(rows, func(i, j int) bool { return rows[i].addr.Less(rows[j].addr) })
 	s.Println("Protocol  Address          Age (min)  Hardware Addr   Type   Interface")
 	for _, r := range rows {

@@ -86,10 +86,13 @@ type Router struct {
 	remote       Remote
 	httpc        HTTPDoer
 	peer         func(addr netip.Addr) (*Router, bool)
-	addrs        atomic.Value            // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
-	ifAddrs      atomic.Value            // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
-	counters     counterSet              // interface counters, under their own lock
-	arp          map[netip.Addr]arpEntry // the ARP cache
+	addrs        atomic.Value             // map[netip.Addr]string: up interfaces' addresses and MACs (refreshAddrs)
+	ifAddrs      atomic.Value             // map[netip.Addr]string: up interfaces' addresses and names (refreshAddrs)
+	counters     counterSet               // interface counters, under their own lock
+	fwd          atomic.Pointer[fwdTable] // routes and connected subnets (refreshAddrs)
+	lastPeer     atomic.Pointer[peerHit]  // the router peerOf found last
+	arpMu        sync.Mutex               // guards arp; taken last, also by peers that learn this router
+	arp          map[netip.Addr]arpEntry  // the ARP cache
 	rand         io.Reader
 
 	cfg       *config
@@ -160,7 +163,7 @@ func New(opt Options) (*Router, error) {
 	p := opt.Platform
 	store, err := nvram.OpenOptions(opt.Dir, nvram.Options{Deferred: opt.Deferred},
 		nvram.Device{Name: "nvram", Size: p.NVRAMSize, Format: storageFormat(p)},
-		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p)},
+		nvram.Device{Name: p.Flash, Size: p.FlashSize, Format: storageFormat(p), Aliases: flashAliases(p)},
 	)
 	if err != nil {
 		return nil, fmt.Errorf("device %s: %w", opt.Name, err)
@@ -224,9 +227,10 @@ func New(opt Options) (*Router, error) {
 }
 
 // factoryFiles makes what a router's flash holds from the factory: its
-// system image and, on IOS-XE, whose bootflash is a Linux file system,
-// lost+found and the directories the system writes core dumps and trace
-// logs into. What exists is left alone.
+// system image (on IOS-XE, packages.conf and the packages it lists) and, on
+// IOS-XE, whose bootflash is a Linux file system, lost+found and the
+// directories the system writes core dumps and trace logs into. What
+// exists is left alone.
 func (d *Router) factoryFiles(dev func(string) (*nvram.FS, bool)) error {
 	p := d.profile
 	if img := p.Image; img != "" {
@@ -234,6 +238,11 @@ func (d *Router) factoryFiles(dev func(string) (*nvram.FS, bool)) error {
 			if fl, ok := dev(fsName); ok {
 				if err := fl.Placeholder(file, p.ImageSize, d.clk.Now()); err != nil {
 					return fmt.Errorf("device %s: %w", d.name, err)
+				}
+				for _, f := range p.BootFiles {
+					if err := fl.Placeholder(f.Name, f.Size, d.clk.Now()); err != nil {
+						return fmt.Errorf("device %s: %w", d.name, err)
+					}
 				}
 			}
 		}
@@ -248,6 +257,14 @@ func (d *Router) factoryFiles(dev func(string) (*nvram.FS, bool)) error {
 		}
 	}
 	return nil
+}
+
+// flashAliases are the other names of the flash (flash0: on an ISR G2).
+func flashAliases(p *platforms.Profile) []string {
+	if p.FlashPrimary == "" {
+		return nil
+	}
+	return []string{p.FlashPrimary}
 }
 
 func storageFormat(p *platforms.Profile) nvram.Format {
@@ -318,7 +335,10 @@ func (d *Router) boot(reason string) error {
 	}
 	d.mu.Lock()
 	d.cfg = defaultConfig(d)
+	d.arpMu.Lock()
 	d.arp = map[netip.Addr]arpEntry{}
+	d.arpMu.Unlock()
+	d.counters.zero() // a reload starts the interface counters afresh
 	d.refreshAddrs()
 	d.booted = d.clk.Now()
 	d.bootedLab = d.lab.Now()

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,11 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts under te
 //
 //	clock: 2015-10-09T13:14:16+01:00   the fake lab clock (default below)
 //	user: admin                        an SSH-authenticated user ("" runs the telnet login)
+//	neighbor: 172.16.1.2               lab hosts that answer ARP and ping (space-separated)
+//	ntp: 10.1.1.1                      addresses where the lab runs NTP
+//
+// An input line "<ADVANCE 10m>" ends the session typed so far and moves the
+// lab clock on before the next one starts (with a fresh prompt).
 //
 // Sections: "config" (optional) is the device's boot configuration (default:
 // defaultConfig); "input" is typed a line at a time, with <TAB>, <SPACE>,
@@ -163,12 +170,23 @@ func runTranscript(t *testing.T, platform string, hdr map[string]string, cfg, in
 	lab := clock.NewFake(start)
 	// A fixed random source makes secrets' salts, and so the screens, repeatable.
 	rnd := rand.New(rand.NewPCG(1, 2))
+	hosts := map[netip.Addr]string{}
+	for i, a := range strings.Fields(hdr["neighbor"]) {
+		hosts[netip.MustParseAddr(a)] = fmt.Sprintf("0050.56aa.%04x", i+1)
+	}
+	ntp := strings.Fields(hdr["ntp"])
 	r, err := device.New(device.Options{Name: "R1", Platform: p, Lab: lab, Dir: t.TempDir(), Initial: cfg, Rand: readerFunc(func(b []byte) (int, error) {
 		for i := range b {
 			b[i] = byte(rnd.Uint32())
 		}
 		return len(b), nil
-	})})
+	}),
+		Neighbor: func(a netip.Addr) (string, bool) {
+			mac, ok := hosts[a]
+			return mac, ok
+		},
+		NTPReachable: func(a string) bool { return slices.Contains(ntp, a) },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +194,28 @@ func runTranscript(t *testing.T, platform string, hdr map[string]string, cfg, in
 	if !ok {
 		user = "admin"
 	}
-	out := serve(t, r, encodeInput(input), user)
-	return strings.ReplaceAll(out, "\b", "<BS>")
+	var out strings.Builder
+	for {
+		chunk, rest, found := strings.Cut(input, "\n<ADVANCE ")
+		if found {
+			chunk += "\n"
+		}
+		out.WriteString(serve(t, r, encodeInput(chunk), user))
+		if !found {
+			break
+		}
+		arg, next, _ := strings.Cut(rest, "\n")
+		d, err := time.ParseDuration(strings.TrimSuffix(arg, ">"))
+		if err != nil {
+			t.Fatalf("bad <ADVANCE %s", arg)
+		}
+		if err := lab.Advance(d, nil); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&out, "\n<ADVANCE %s>\n", d)
+		input = next
+	}
+	return strings.ReplaceAll(out.String(), "\b", "<BS>")
 }
 
 // serve runs one session on r with keys as its whole input, from

@@ -31,7 +31,7 @@ func TestRestartKeepsTheLabConnected(t *testing.T) {
 	l := start()
 	spoke := l.Node("spoke-1")
 	// The seed lab's spokes route the services LAN through Root-CA.
-	if out := run(spoke, "ping 172.16.1.1", "ping 10.1.1.1"); !strings.Contains(out, "(4/5)") || !strings.Contains(out, "(5/5)") {
+	if out := run(spoke, "clear arp-cache", "ping 172.16.1.1", "ping 10.1.1.1"); !strings.Contains(out, "(4/5)") || !strings.Contains(out, "(5/5)") {
 		t.Fatalf("first start:\n%s", out)
 	}
 	l.Close()

@@ -25,6 +25,9 @@ type Device struct {
 	Name   string // "nvram", "flash", "bootflash", "flash0", ...
 	Size   int64  // capacity in bytes, shown as "N bytes total"
 	Format Format // layout of `dir`; FormatIOS when zero
+	// Aliases are other names of the same file system (flash0: on an ISR
+	// G2 is also flash:); Device finds it by any of them.
+	Aliases []string
 }
 
 // Store is one router's storage: one directory per Device under dir.
@@ -97,6 +100,14 @@ func OpenOptions(dir string, opt Options, devices ...Device) (*Store, error) {
 		}
 		s.devs[name] = f
 		s.order = append(s.order, name)
+		for _, a := range d.Aliases {
+			a = strings.ToLower(strings.TrimSuffix(a, ":"))
+			if _, dup := s.devs[a]; dup || !validDeviceName(a) {
+				s.Close()
+				return nil, fmt.Errorf("nvram: invalid or duplicate alias %q", a)
+			}
+			s.devs[a] = f
+		}
 	}
 	return s, nil
 }
@@ -191,7 +202,8 @@ func (s *Store) Close() error {
 	if s.gate != nil {
 		<-s.gate
 	}
-	for _, f := range s.devs {
+	for _, name := range s.order { // an alias shares its device's handle
+		f := s.devs[name]
 		if f.root == nil {
 			continue
 		}

@@ -101,8 +101,25 @@ func TestProfilesData(t *testing.T) {
 		if p.ConfigRegister != "0x2102" || p.FlashSize <= 0 || p.NVRAMSize <= 0 {
 			t.Errorf("%s: config register/sizes %s %d %d", p.Name, p.ConfigRegister, p.FlashSize, p.NVRAMSize)
 		}
-		if !strings.HasPrefix(p.Image, p.Flash+":") {
+		if !strings.HasPrefix(p.Image, p.Flash+":") && (p.FlashPrimary == "" || !strings.HasPrefix(p.Image, p.FlashPrimary+":")) {
 			t.Errorf("%s: image %s not on %s", p.Name, p.Image, p.Flash)
+		}
+		// IOS-XE hardware boots packages.conf with its sub-packages beside
+		// it (checked against show_version__asr1001x_iosxe_17.5.1a__genie
+		// and show_version__csr1000v_iosxe_16.11.1a_devnet__github_blog:
+		// System image file is "bootflash:packages.conf"); the ISR G2's
+		// image is on flash0: (show_version__isr_g2_2901_15.4-3-M1__github_lab,
+		// show_version__isr_g2_1941_15.1-4-M8__genie).
+		switch {
+		case p.IsXE() && (p.Image != "bootflash:packages.conf" || len(p.BootFiles) < 2):
+			t.Errorf("%s: XE image %s with %d packages", p.Name, p.Image, len(p.BootFiles))
+		case p.Name == "ISR-G2" && !strings.HasPrefix(p.Image, "flash0:c2900-"):
+			t.Errorf("%s: image %s", p.Name, p.Image)
+		}
+		for _, f := range p.BootFiles {
+			if f.Size <= 0 || !(strings.HasSuffix(f.Name, ".pkg") || strings.HasSuffix(f.Name, ".conf")) {
+				t.Errorf("%s: boot file %+v", p.Name, f)
+			}
 		}
 		seen := map[string]bool{}
 		for _, itf := range p.Interfaces {

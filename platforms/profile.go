@@ -35,6 +35,26 @@ type InventoryItem struct {
 	SerialPrefix          string // "=chassis" uses the chassis serial
 }
 
+// File is a file a platform's flash holds from the factory.
+type File struct {
+	Name string
+	Size int64
+}
+
+// xePackages are the sub-packages of an ISR 4000 or ASR 1000 release
+// expanded on bootflash (the seven that Cisco's software configuration
+// guides list: RPBase, RPControl, RPAccess, RPIOS, ESPBase, SIPBase,
+// SIPSPA; sizes in the alphabetical order of their names, as dir lists
+// them) and the provisioning file packages.conf is a copy of.
+func xePackages(prefix, suffix string, sizes []int64, conf int64) []File {
+	names := []string{"espbase", "rpaccess", "rpbase", "rpcontrol", "rpios-universalk9", "sipbase", "sipspa"}
+	out := []File{{prefix + "-packages-universalk9." + xeVersion + "." + xeIOSFile + ".conf", conf}}
+	for i, n := range names {
+		out = append(out, File{prefix + "-" + n + "." + xeVersion + "." + xeIOSFile + suffix, sizes[i]})
+	}
+	return out
+}
+
 // Profile is the data of one platform.
 type Profile struct {
 	Name      string   // "ISR-G1", "ISR-G2", "ISR-4K", "ASR1k", "CSR1k"
@@ -48,9 +68,19 @@ type Profile struct {
 	Image     string // System image file, e.g. "flash:c2800nm-adventerprisek9-mz.151-4.M.bin"
 	ImageSize int64  // bytes of the image file (for a sparse placeholder in flash)
 
+	// BootFiles are the other files the running software is made of on
+	// flash: an IOS-XE router booted from packages.conf (Image) runs the
+	// sub-packages it lists, and keeps the provisioning file it was
+	// expanded with.
+	BootFiles []File
+
 	Flash     string // "flash" or "bootflash"
 	FlashSize int64  // bytes
-	NVRAMSize int64  // bytes
+	// FlashPrimary is the name IOS gives Flash first where it has two: an
+	// ISR G2's compact flash is flash0:, and flash: is its alias. Empty:
+	// Flash is the only name.
+	FlashPrimary string
+	NVRAMSize    int64 // bytes
 
 	// HasCalendar reports a battery-backed hardware calendar (`show calendar`,
 	// `clock calendar-valid`, `clock update-calendar`). See the per-profile
@@ -141,6 +171,7 @@ const (
 	xeVersion   = "03.15.00.S"
 	xeRelease   = "Standard Support Release"
 	xeIOS       = "15.5(2)S"
+	xeIOSFile   = "155-2.S-std" // xeIOS as image file names spell it
 	xeCompiled  = "Sun 22-Mar-15 01:36 by mcpre"
 	xeCopyright = 2015
 )
@@ -203,9 +234,10 @@ var isrG2 = &Profile{
 	Model:          "CISCO2911/K9",
 	PID:            "CISCO2911/K9",
 	Version:        "15.4(3)M",
-	Image:          "flash:c2900-universalk9-mz.SPA.154-3.M.bin",
+	Image:          "flash0:c2900-universalk9-mz.SPA.154-3.M.bin",
 	ImageSize:      97794040,
 	Flash:          "flash",
+	FlashPrimary:   "flash0",
 	FlashSize:      250880 * kib,
 	NVRAMSize:      262136,
 	HasCalendar:    true,
@@ -256,8 +288,9 @@ var isr4k = &Profile{
 	Version:        xeIOS,
 	XEVersion:      xeVersion,
 	XERelease:      xeRelease,
-	Image:          "bootflash:isr4300-universalk9.03.15.00.S.155-2.S-std.SPA.bin",
-	ImageSize:      418845060,
+	Image:          "bootflash:packages.conf",
+	ImageSize:      7158,
+	BootFiles:      xePackages("isr4300", ".SPA.pkg", []int64{84472492, 11358864, 39821968, 35210892, 197650568, 38113428, 12004500}, 7158),
 	Flash:          "bootflash",
 	FlashSize:      3207167 * kib,
 	NVRAMSize:      32768 * kib,
@@ -323,8 +356,9 @@ var asr1k = &Profile{
 	Version:        xeIOS,
 	XEVersion:      xeVersion,
 	XERelease:      xeRelease,
-	Image:          "bootflash:asr1001x-universalk9.03.15.00.S.155-2.S-std.SPA.bin",
-	ImageSize:      482462860,
+	Image:          "bootflash:packages.conf",
+	ImageSize:      6746,
+	BootFiles:      xePackages("asr1001x", ".SPA.pkg", []int64{103781580, 14324436, 44652364, 42518252, 206102276, 48640748, 21770988}, 6746),
 	Flash:          "bootflash",
 	FlashSize:      6070271 * kib,
 	NVRAMSize:      32768 * kib,
@@ -380,16 +414,23 @@ var asr1k = &Profile{
 // `clock set`) sets the clock; `clock calendar-valid` does not make it
 // authoritative.
 var csr1k = &Profile{
-	Name:           "CSR1k",
-	Aliases:        []string{"CSR1000V", "CSR1000v", "CSR"},
-	Family:         IOSXE,
-	Model:          "CSR1000V",
-	PID:            "CSR1000V",
-	Version:        xeIOS,
-	XEVersion:      xeVersion,
-	XERelease:      xeRelease,
-	Image:          "bootflash:packages.conf",
-	ImageSize:      4962,
+	Name:      "CSR1k",
+	Aliases:   []string{"CSR1000V", "CSR1000v", "CSR"},
+	Family:    IOSXE,
+	Model:     "CSR1000V",
+	PID:       "CSR1000V",
+	Version:   xeIOS,
+	XEVersion: xeVersion,
+	XERelease: xeRelease,
+	Image:     "bootflash:packages.conf",
+	ImageSize: 4962,
+	// The CSR's release is one package for the route processor's IOS and
+	// its boot package (the 3.x and 16.x CSR installs list these two).
+	BootFiles: []File{
+		{"csr1000v-mono-universalk9." + xeVersion + "." + xeIOSFile + ".SPA.pkg", 333287624},
+		{"csr1000v-packages-universalk9." + xeVersion + "." + xeIOSFile + ".conf", 4962},
+		{"csr1000v-rpboot." + xeVersion + "." + xeIOSFile + ".SPA.pkg", 27578112},
+	},
 	Flash:          "bootflash",
 	FlashSize:      7774207 * kib,
 	NVRAMSize:      32768 * kib,
