@@ -124,7 +124,8 @@ type server struct {
 	byTID      map[string]*reqRecord
 	nextReqID  int
 	revoked    []CRLEntry
-	issued     []*issuedRec
+	issued     []*issuedRec // by serial
+	caIssued   []*issuedRec // the CA records of issued, which the serial file lists
 	crlDER     []byte
 	crlThis    time.Time
 	crlNext    time.Time
@@ -362,8 +363,12 @@ func (s *server) issueHash(csr *x509.CertificateRequest) Hash {
 }
 
 func (s *server) addIssuedLocked(c *x509.Certificate, ca bool) {
-	s.issued = append(s.issued, &issuedRec{Serial: new(big.Int).Set(c.SerialNumber), Subject: c.RawSubject,
-		NotBefore: c.NotBefore, NotAfter: c.NotAfter, CA: ca})
+	r := &issuedRec{Serial: new(big.Int).Set(c.SerialNumber), Subject: c.RawSubject,
+		NotBefore: c.NotBefore, NotAfter: c.NotAfter, CA: ca}
+	s.issued = append(s.issued, r)
+	if ca {
+		s.caIssued = append(s.caIssued, r)
+	}
 }
 
 func (s *server) findIssued(serial *big.Int) *issuedRec {
@@ -1170,10 +1175,9 @@ func (s *server) saveLocked() error {
 		}
 		st.Requests = append(st.Requests, d)
 	}
-	for _, r := range s.issued {
-		if !r.CA {
-			continue // the others are in their .cnm files
-		}
+	// Only the CA certificates: the others are in their .cnm files (a
+	// CA that issued thousands saves after each one).
+	for _, r := range s.caIssued {
 		st.Issued = append(st.Issued, dbIssued{Serial: hexSerial(r.Serial), Subject: r.Subject,
 			NotBefore: r.NotBefore, NotAfter: r.NotAfter, CA: r.CA})
 	}
@@ -1267,6 +1271,11 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 		s.loadNamesLocked()
 	}
 	sort.Slice(s.issued, func(i, j int) bool { return s.issued[i].Serial.Cmp(s.issued[j].Serial) < 0 })
+	for _, r := range s.issued {
+		if r.CA {
+			s.caIssued = append(s.caIssued, r)
+		}
+	}
 	if der, err := d.Store.ReadFile(s.url(FileCRL, cfg.Name+".crl")); err == nil {
 		s.crlDER = der
 	}

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -764,5 +766,53 @@ func TestRolloverWithoutItsKeyAfterARestart(t *testing.T) {
 	}
 	if n := len(r.clock.Pending()); n > 10 {
 		t.Errorf("%d timers pending after the switch", n)
+	}
+}
+
+// TestSerialFileListsOnlyCACertificates: the serial file lists the CA
+// certificates (the others are in their .cnm files), before and after a
+// restart, whatever the server issued in between.
+func TestSerialFileListsOnlyCACertificates(t *testing.T) {
+	r := newRig(at(2015, 10, 9, 13, 14, 16))
+	cfg := seedsConfig()
+	s := r.server(t, cfg)
+	if err := s.Enable(""); err != nil {
+		t.Fatal(err)
+	}
+	caSerials := func() []string {
+		t.Helper()
+		data, err := r.store.ReadFile(cfg.FileURL(pki.FileSer, cfg.Name+".ser"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ Issued []struct{ Serial string } }
+		if err := json.Unmarshal(data, &st); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, i := range st.Issued {
+			out = append(out, i.Serial)
+		}
+		return out
+	}
+	for i := range 3 {
+		enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=a"), TransactionID: strconv.Itoa(i)})
+	}
+	if err := s.Rollover(); err != nil {
+		t.Fatal(err)
+	}
+	enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=b"), TransactionID: "b"})
+	if got := fmt.Sprint(caSerials()); got != "[1 5]" {
+		t.Errorf("serial file lists %s, want the CA certificates [1 5]", got)
+	}
+	s.Close()
+	s2, err := pki.Load(cfg, r.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	enroll(t, s2, pki.EnrollRequest{CSR: csr(t, "cn=c"), TransactionID: "c"})
+	if got := fmt.Sprint(caSerials()); got != "[1 5]" {
+		t.Errorf("after a restart the serial file lists %s, want [1 5]", got)
 	}
 }
