@@ -17,6 +17,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/iosemu/iosemu/pki/rsacrt"
 )
 
 // NewCSR returns the DER of a PKCS#10 request for key with tmpl's subject
@@ -89,7 +91,7 @@ func NewCSR(tmpl *x509.CertificateRequest, key crypto.Signer, challenge string) 
 
 	h := hash.New()
 	h.Write(info)
-	sig, err := key.Sign(rand.Reader, h.Sum(nil), hash)
+	sig, err := rsacrt.Fast(key).Sign(rand.Reader, h.Sum(nil), hash)
 	if err != nil {
 		return nil, fmt.Errorf("scep: csr: sign: %w", err)
 	}
