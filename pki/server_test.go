@@ -816,3 +816,58 @@ func TestSerialFileListsOnlyCACertificates(t *testing.T) {
 		t.Errorf("after a restart the serial file lists %s, want [1 5]", got)
 	}
 }
+
+// TestCRLUpdatesSignedAhead: the CRL UPDATE timer publishes a CRL signed
+// ahead of time (while the previous one was written); each is the one of
+// its instant: thisUpdate and nextUpdate, the revocations made since, a
+// valid signature, and what NAME.crl holds.
+func TestCRLUpdatesSignedAhead(t *testing.T) {
+	r := newRig(at(2015, 10, 9, 13, 14, 16))
+	cfg := seedsConfig()
+	s := r.server(t, cfg)
+	if err := s.Enable(""); err != nil {
+		t.Fatal(err)
+	}
+	var serials []*big.Int
+	for i := range 3 {
+		res := enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=a"), TransactionID: strconv.Itoa(i)})
+		serials = append(serials, res.Cert.SerialNumber)
+	}
+	revoked := 0
+	check := func(step int) {
+		t.Helper()
+		info := s.CRL()
+		crl, err := pki.VerifyCRL(info.DER, s.CACert())
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		if !crl.ThisUpdate.Equal(r.clock.Now()) || !crl.NextUpdate.Equal(crl.ThisUpdate.Add(6*time.Hour)) ||
+			len(crl.RevokedCertificateEntries) != revoked {
+			t.Errorf("step %d at %v: CRL %v–%v with %d entries, want %d", step, r.clock.Now(), crl.ThisUpdate,
+				crl.NextUpdate, len(crl.RevokedCertificateEntries), revoked)
+		}
+		if stored, _ := r.store.ReadFile(cfg.FileURL(pki.FileCRL, cfg.Name+".crl")); !bytes.Equal(stored, info.DER) {
+			t.Errorf("step %d: NAME.crl is not the current CRL", step)
+		}
+	}
+	for step := range 8 {
+		switch step {
+		case 2: // a revocation between two updates
+			r.clock.Advance(time.Hour)
+			if err := s.Revoke(serials[0]); err != nil {
+				t.Fatal(err)
+			}
+			revoked++
+			check(step)
+		case 5: // one at the very instant of an update, after it
+			r.clock.Set(s.CRL().NextUpdate)
+			if err := s.Revoke(serials[1]); err != nil {
+				t.Fatal(err)
+			}
+			revoked++
+			check(step)
+		}
+		r.clock.Advance(6 * time.Hour)
+		check(step)
+	}
+}
