@@ -596,14 +596,29 @@ func (s *server) issueLocked(r *reqRecord, csr *x509.CertificateRequest) error {
 			extra = append(extra, pkix.Extension{Id: oidCRLDistribution, Value: v})
 		}
 	}
-	serial, err := s.nextSerialLocked()
-	if err != nil {
-		return err
+	// The certificate is signed on another goroutine while the serial
+	// file, which must hold its serial before it leaves the server, is
+	// written; it is dropped if that write fails.
+	serial := new(big.Int).Add(s.lastSerial, big.NewInt(1))
+	type signed struct {
+		der []byte
+		err error
 	}
-	der, err := CreateCertificate(&Template{
+	sig := make(chan signed, 1)
+	tmpl := &Template{
 		SerialNumber: serial, Issuer: issuer, Subject: subject, NotBefore: notBefore, NotAfter: notAfter,
 		PublicKey: csr.PublicKey, AuthorityKeyID: ca.SubjectKeyId, ExtraExtensions: extra, Hash: s.issueHash(csr),
-	}, key)
+	}
+	go func() {
+		der, err := CreateCertificate(tmpl, key)
+		sig <- signed{der, err}
+	}()
+	if _, err := s.nextSerialLocked(); err != nil {
+		<-sig
+		return err
+	}
+	res := <-sig
+	der, err := res.der, res.err
 	if err != nil {
 		return err
 	}
