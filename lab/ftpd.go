@@ -16,8 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/iosemu/iosemu/nvram"
 	"github.com/iosemu/iosemu/transport"
 )
 
@@ -53,6 +55,13 @@ type ftpServer struct {
 	users     map[string]string
 	maxUpload int64
 	log       *slog.Logger
+
+	// spares are, by directory, the upload files not in use (see stor);
+	// retrs counts the downloads under way, which stop their reuse.
+	spareMu sync.Mutex
+	spares  map[string][]string
+	spareN  int
+	retrs   atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -476,6 +485,9 @@ func (f *ftpSession) list(namesOnly bool, arg string) {
 			return
 		}
 		for _, de := range des {
+			if strings.HasPrefix(de.Name(), ftpTmpPrefix) {
+				continue // an upload's file or a spare
+			}
 			if info, err := de.Info(); err == nil {
 				entries = append(entries, info)
 			}
@@ -508,6 +520,8 @@ func (f *ftpSession) retr(arg string) {
 	p := f.path(arg)
 	rest := f.rest
 	f.rest = 0
+	f.s.retrs.Add(1)
+	defer f.s.retrs.Add(-1)
 	file, err := os.Open(f.real(p))
 	if err != nil {
 		f.reply(550, f.name(p)+": no such file.")
@@ -530,8 +544,45 @@ func (f *ftpSession) retr(arg string) {
 	})
 }
 
-// stor receives a file into a temporary file beside it, and keeps it only
-// if it arrived whole and within the size limit.
+// ftpTmpPrefix starts the names of the upload files (a temporary one of
+// an upload, or a spare): LIST does not show them.
+const ftpTmpPrefix = ".upload-"
+
+// takeSpare returns a spare upload file of dir to write an upload into,
+// or "" when none may be used: while a download is under way the spare,
+// which was the file before last, may be what it reads.
+func (s *ftpServer) takeSpare(dir string) string {
+	if s.retrs.Load() > 0 {
+		return ""
+	}
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	if l := s.spares[dir]; len(l) > 0 {
+		s.spares[dir] = l[:len(l)-1]
+		return l[len(l)-1]
+	}
+	s.spareN++
+	return filepath.Join(dir, ftpTmpPrefix+"spare-"+strconv.Itoa(s.spareN))
+}
+
+// putSpare gives a spare back.
+func (s *ftpServer) putSpare(dir, spare string) {
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	if s.spares == nil {
+		s.spares = map[string][]string{}
+	}
+	s.spares[dir] = append(s.spares[dir], spare)
+}
+
+// stor receives a file into an upload file beside it (fsynced), and keeps
+// it only if it arrived whole and within the size limit: renamed over the
+// target, or, when the target exists, exchanged with it (Linux's renameat2
+// RENAME_EXCHANGE) so that the old content's file becomes a spare the next
+// upload overwrites. A CA rewrites its serial file and its CRL thousands
+// of times in a long clock jump: this way no inode is allocated or freed
+// for each (ext4 without a journal scans past every inode freed in the
+// last minute for each new file).
 func (f *ftpSession) stor(arg string, appendTo bool) {
 	p := f.path(arg)
 	dst := f.real(p)
@@ -539,18 +590,35 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 		f.reply(553, "A file name is required.")
 		return
 	}
-	if fi, err := os.Stat(filepath.Dir(dst)); err != nil || !fi.IsDir() {
+	dir := filepath.Dir(dst)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		f.reply(553, f.name(path.Dir(p))+": no such directory.")
 		return
 	}
 	var prefix int64
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".upload-*")
+	var tmp *os.File
+	spare := f.s.takeSpare(dir)
+	var err error
+	if spare != "" {
+		tmp, err = os.OpenFile(spare, os.O_RDWR|os.O_CREATE, 0o600)
+	} else {
+		tmp, err = os.CreateTemp(dir, ftpTmpPrefix+"*")
+	}
 	if err != nil {
 		f.reply(553, f.name(p)+": cannot store.")
 		return
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	name := tmp.Name()
+	kept, spent := false, false // kept: a spare again; spent: renamed to dst
+	defer func() {
+		tmp.Close()
+		switch {
+		case kept:
+			f.s.putSpare(dir, name)
+		case !spent:
+			os.Remove(name)
+		}
+	}()
 	if appendTo {
 		if old, err := os.Open(dst); err == nil {
 			prefix, _ = io.Copy(tmp, io.LimitReader(old, f.s.maxUpload+1))
@@ -560,7 +628,7 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 	f.transfer(func(c net.Conn) (int, string) {
 		n, err := io.Copy(tmp, io.LimitReader(c, f.s.maxUpload-prefix+1))
 		// A refused upload leaves nothing behind by the time it is answered.
-		drop := func() { tmp.Close(); os.Remove(tmp.Name()) }
+		drop := func() { tmp.Close(); os.Remove(name) }
 		switch {
 		case err != nil:
 			drop()
@@ -569,9 +637,21 @@ func (f *ftpSession) stor(arg string, appendTo bool) {
 			drop()
 			return 552, fmt.Sprintf("File too large: the lab FTP service keeps files of at most %d bytes.", f.s.maxUpload)
 		}
-		if tmp.Sync() != nil || tmp.Close() != nil || os.Rename(tmp.Name(), dst) != nil {
+		if spare != "" && (tmp.Truncate(prefix+n) != nil || tmp.Chmod(0o600) != nil) {
+			drop()
 			return 451, f.name(p) + ": cannot store."
 		}
+		if tmp.Sync() != nil || tmp.Close() != nil {
+			return 451, f.name(p) + ": cannot store."
+		}
+		if fi, err := os.Lstat(dst); spare != "" && err == nil && fi.Mode().IsRegular() && nvram.Exchange(name, dst) == nil {
+			kept = true
+			return 226, "Transfer complete."
+		}
+		if os.Rename(name, dst) != nil {
+			return 451, f.name(p) + ": cannot store."
+		}
+		spent = true
 		return 226, "Transfer complete."
 	})
 }

@@ -49,6 +49,12 @@ type FS struct {
 	nosync bool           // this write leaves its fsyncs to deferred.Flush (under mu)
 	idx    map[string]int // creation index by slash path
 	next   int
+
+	// reading counts the ReadFile calls under way, and streamed is set
+	// by the first Open: a file a reader may hold is never made the spare
+	// that a write overwrites (writeSpare).
+	reading  atomic.Int64
+	streamed atomic.Bool
 }
 
 // Entry is one line of a directory listing.
@@ -113,7 +119,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if f.root == nil {
 		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
+	f.reading.Add(1)
 	b, err := f.root.ReadFile(p)
+	f.reading.Add(-1)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: read %s:%s: %w", f.name, p, err)
 	}
@@ -166,7 +174,11 @@ func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode, mtime time.Ti
 			return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, ErrNoSpace)
 		}
 	}
-	if err := writeAtomic(f.root, p, data, perm.Perm(), mtime, !f.nosync); err != nil {
+	write := writeSpare
+	if f.reading.Load() > 0 || f.streamed.Load() {
+		write = writeAtomic
+	}
+	if err := write(f.root, p, data, perm.Perm(), mtime, !f.nosync); err != nil {
 		return fmt.Errorf("nvram: write %s:%s: %w", f.name, p, err)
 	}
 	if _, ok := f.idx[p]; !ok {
@@ -475,6 +487,88 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	return syncDir(root, dir)
 }
 
+// spareName is the file a directory keeps for the next atomic write of
+// FS.WriteFile (see writeSpare); like every name with tmpPrefix it is
+// invisible, and Open removes it.
+const spareName = tmpPrefix + "spare"
+
+// writeSpare is writeAtomic with fewer inodes: the new content is written
+// over the directory's spare file (from its start, then cut to length),
+// fsynced unless sync is false (a Deferred's write), and exchanged with
+// name (renameat2 RENAME_EXCHANGE), so that the old content's inode becomes
+// the next spare, cut to nothing, instead of being freed and a new one
+// allocated. A crash leaves name's old content or its new one, as with
+// writeAtomic. Where the system cannot exchange, or name does not exist
+// yet, the spare is renamed to name. The caller serialises the writes of a
+// directory (FS.mu) and uses writeAtomic while a reader may hold a file:
+// the spare was the file before last.
+//
+// Why: a file system without a journal (ext4 mounted so, as on some CI
+// machines) does not reuse an inode freed in the last minute, and scans
+// past every one of them for each new file; a long clock jump rewrites the
+// same files thousands of times.
+func writeSpare(root *os.Root, name string, data []byte, perm fs.FileMode, mtime time.Time, sync bool) (err error) {
+	dir := path.Dir(name)
+	if dir != "." {
+		if err := root.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	spare := path.Join(dir, spareName)
+	fh, err := root.OpenFile(spare, os.O_WRONLY|os.O_CREATE, perm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			fh.Close()
+			_ = root.Remove(spare)
+		}
+	}()
+	if _, err = fh.WriteAt(data, 0); err != nil {
+		return err
+	}
+	if err = fh.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	if err = fh.Chmod(perm); err != nil {
+		return err
+	}
+	if sync {
+		if err = fsync(fh); err != nil {
+			return err
+		}
+	}
+	if err = fh.Close(); err != nil {
+		return err
+	}
+	if !mtime.IsZero() {
+		if err = root.Chtimes(spare, mtime, mtime); err != nil {
+			return err
+		}
+	}
+	d, err := root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if fi, serr := root.Lstat(name); serr != nil || !fi.Mode().IsRegular() ||
+		exchangeAt(int(d.Fd()), path.Base(spare), path.Base(name)) != nil {
+		if err = root.Rename(spare, name); err != nil {
+			return err
+		}
+	} else if old, terr := root.OpenFile(spare, os.O_WRONLY|os.O_TRUNC, 0); terr == nil {
+		// The spare now holds the old content: it keeps its inode, not
+		// its bytes (a key pair zeroized from private-config must not
+		// stay on disk beside it).
+		old.Close()
+	}
+	if !sync {
+		return nil
+	}
+	return fsync(d)
+}
+
 func syncDir(root *os.Root, dir string) error {
 	d, err := root.Open(dir)
 	if err != nil {
@@ -495,6 +589,7 @@ func (f *FS) Open(name string) (*os.File, error) {
 	if f.root == nil {
 		return nil, fmt.Errorf("nvram: open %s:%s: %w", f.name, p, fs.ErrNotExist)
 	}
+	f.streamed.Store(true)
 	file, err := f.root.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("nvram: open %s:%s: %w", f.name, p, err)

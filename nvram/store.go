@@ -280,7 +280,9 @@ func (f *FS) recover() error {
 			return err
 		}
 		if p != "." && strings.HasPrefix(de.Name(), tmpPrefix) {
-			f.log.Info("removing leftover temporary file", "path", p)
+			if de.Name() != spareName {
+				f.log.Info("removing leftover temporary file", "path", p)
+			}
 			if err := f.root.Remove(p); err != nil {
 				return err
 			}

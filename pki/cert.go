@@ -16,6 +16,8 @@ import (
 	_ "crypto/md5"    // registers crypto.MD5
 	_ "crypto/sha256" // registers crypto.SHA256
 	_ "crypto/sha512" // registers crypto.SHA384, crypto.SHA512
+
+	"github.com/iosemu/iosemu/pki/rsacrt"
 )
 
 // Hash is the digest of an RSA signature (`hash` in cs-server mode).
@@ -268,7 +270,7 @@ func CreateCertificate(t *Template, signer *rsa.PrivateKey) ([]byte, error) {
 func signDER(tbs []byte, h Hash, signer *rsa.PrivateKey) ([]byte, error) {
 	hh := h.Crypto().New()
 	hh.Write(tbs)
-	sig, err := rsa.SignPKCS1v15(nil, signer, h.Crypto(), hh.Sum(nil))
+	sig, err := rsacrt.SignPKCS1v15(signer, h.Crypto(), hh.Sum(nil))
 	if err != nil {
 		return nil, fmt.Errorf("pki: signing: %w", err)
 	}

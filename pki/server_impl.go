@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -124,10 +125,13 @@ type server struct {
 	byTID      map[string]*reqRecord
 	nextReqID  int
 	revoked    []CRLEntry
-	issued     []*issuedRec
+	issued     []*issuedRec // by serial
+	caIssued   []*issuedRec // the CA records of issued, which the serial file lists
 	crlDER     []byte
 	crlThis    time.Time
 	crlNext    time.Time
+	revGen     int       // counts changes of revoked
+	crlDraft   *crlDraft // the next CRL, signed ahead
 	passphrase string
 
 	timers map[string]*armed
@@ -362,8 +366,12 @@ func (s *server) issueHash(csr *x509.CertificateRequest) Hash {
 }
 
 func (s *server) addIssuedLocked(c *x509.Certificate, ca bool) {
-	s.issued = append(s.issued, &issuedRec{Serial: new(big.Int).Set(c.SerialNumber), Subject: c.RawSubject,
-		NotBefore: c.NotBefore, NotAfter: c.NotAfter, CA: ca})
+	r := &issuedRec{Serial: new(big.Int).Set(c.SerialNumber), Subject: c.RawSubject,
+		NotBefore: c.NotBefore, NotAfter: c.NotAfter, CA: ca}
+	s.issued = append(s.issued, r)
+	if ca {
+		s.caIssued = append(s.caIssued, r)
+	}
 }
 
 func (s *server) findIssued(serial *big.Int) *issuedRec {
@@ -588,14 +596,29 @@ func (s *server) issueLocked(r *reqRecord, csr *x509.CertificateRequest) error {
 			extra = append(extra, pkix.Extension{Id: oidCRLDistribution, Value: v})
 		}
 	}
-	serial, err := s.nextSerialLocked()
-	if err != nil {
-		return err
+	// The certificate is signed on another goroutine while the serial
+	// file, which must hold its serial before it leaves the server, is
+	// written; it is dropped if that write fails.
+	serial := new(big.Int).Add(s.lastSerial, big.NewInt(1))
+	type signed struct {
+		der []byte
+		err error
 	}
-	der, err := CreateCertificate(&Template{
+	sig := make(chan signed, 1)
+	tmpl := &Template{
 		SerialNumber: serial, Issuer: issuer, Subject: subject, NotBefore: notBefore, NotAfter: notAfter,
 		PublicKey: csr.PublicKey, AuthorityKeyID: ca.SubjectKeyId, ExtraExtensions: extra, Hash: s.issueHash(csr),
-	}, key)
+	}
+	go func() {
+		der, err := CreateCertificate(tmpl, key)
+		sig <- signed{der, err}
+	}()
+	if _, err := s.nextSerialLocked(); err != nil {
+		<-sig
+		return err
+	}
+	res := <-sig
+	der, err := res.der, res.err
 	if err != nil {
 		return err
 	}
@@ -821,6 +844,7 @@ func (s *server) revoke(serial *big.Int) error {
 		return ErrAlreadyRevoked
 	}
 	s.revoked = append(s.revoked, CRLEntry{Serial: new(big.Int).Set(serial), RevokedAt: s.now().Truncate(time.Second)})
+	s.revGen++
 	return s.republishLocked()
 }
 
@@ -830,6 +854,7 @@ func (s *server) unrevoke(serial *big.Int) error {
 	for i, e := range s.revoked {
 		if e.Serial.Cmp(serial) == 0 {
 			s.revoked = append(s.revoked[:i], s.revoked[i+1:]...)
+			s.revGen++
 			return s.republishLocked()
 		}
 	}
@@ -853,6 +878,35 @@ func (s *server) republishLocked() error {
 	return nil
 }
 
+// crlDraft is a CRL signed ahead, on another goroutine, for the CRL
+// UPDATE timer: the CRL it will publish is known when the timer is armed,
+// unless something it depends on changes meanwhile. A long clock jump
+// publishes one every 6 hours (5,844 in four years), one after another;
+// the other core signs the next while this one is written.
+type crlDraft struct {
+	this, next time.Time
+	revGen     int
+	ca         *x509.Certificate
+	key        *rsa.PrivateKey
+	hash       Hash
+	done       chan struct{}
+	der        []byte
+	err        error
+}
+
+// draftCRLLocked starts signing the CRL that publishCRLLocked would make
+// at this with the state as it is now.
+func (s *server) draftCRLLocked(this time.Time, ca *x509.Certificate, key *rsa.PrivateKey, issuer Name) {
+	d := &crlDraft{this: this, next: this.Add(s.cfg.crlLifetime()), revGen: s.revGen, ca: ca, key: key,
+		hash: s.caHash(), done: make(chan struct{})}
+	revoked := slices.Clone(s.revoked)
+	s.crlDraft = d
+	go func() {
+		defer close(d.done)
+		d.der, d.err = CreateCRL(issuer, revoked, d.this, d.next, d.hash, d.key)
+	}()
+}
+
 // publishCRLLocked signs a new CRL (thisUpdate now, nextUpdate now + lifetime
 // crl) and writes NAME.crl.
 func (s *server) publishCRLLocked() error {
@@ -866,10 +920,19 @@ func (s *server) publishCRLLocked() error {
 	}
 	now := s.now()
 	next := now.Add(s.cfg.crlLifetime())
-	der, err := CreateCRL(issuer, s.revoked, now, next, s.caHash(), key)
+	var der []byte
+	if d := s.crlDraft; d != nil && d.this.Equal(now) && d.next.Equal(next) && d.revGen == s.revGen &&
+		d.ca == ca && d.key == key && d.hash == s.caHash() {
+		<-d.done
+		der, err = d.der, d.err
+	} else {
+		der, err = CreateCRL(issuer, s.revoked, now, next, s.caHash(), key)
+	}
+	s.crlDraft = nil
 	if err != nil {
 		return err
 	}
+	s.draftCRLLocked(next, ca, key, issuer)
 	u := s.url(FileCRL, s.cfg.Name+".crl")
 	if err := s.d.Store.WriteFile(u, der); err != nil {
 		return fmt.Errorf("pki: writing %s: %w", u, err)
@@ -1170,10 +1233,9 @@ func (s *server) saveLocked() error {
 		}
 		st.Requests = append(st.Requests, d)
 	}
-	for _, r := range s.issued {
-		if !r.CA {
-			continue // the others are in their .cnm files
-		}
+	// Only the CA certificates: the others are in their .cnm files (a
+	// CA that issued thousands saves after each one).
+	for _, r := range s.caIssued {
 		st.Issued = append(st.Issued, dbIssued{Serial: hexSerial(r.Serial), Subject: r.Subject,
 			NotBefore: r.NotBefore, NotAfter: r.NotAfter, CA: r.CA})
 	}
@@ -1267,6 +1329,11 @@ func loadServer(cfg Config, d Deps) (*Server, error) {
 		s.loadNamesLocked()
 	}
 	sort.Slice(s.issued, func(i, j int) bool { return s.issued[i].Serial.Cmp(s.issued[j].Serial) < 0 })
+	for _, r := range s.issued {
+		if r.CA {
+			s.caIssued = append(s.caIssued, r)
+		}
+	}
 	if der, err := d.Store.ReadFile(s.url(FileCRL, cfg.Name+".crl")); err == nil {
 		s.crlDER = der
 	}

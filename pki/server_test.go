@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -764,5 +766,108 @@ func TestRolloverWithoutItsKeyAfterARestart(t *testing.T) {
 	}
 	if n := len(r.clock.Pending()); n > 10 {
 		t.Errorf("%d timers pending after the switch", n)
+	}
+}
+
+// TestSerialFileListsOnlyCACertificates: the serial file lists the CA
+// certificates (the others are in their .cnm files), before and after a
+// restart, whatever the server issued in between.
+func TestSerialFileListsOnlyCACertificates(t *testing.T) {
+	r := newRig(at(2015, 10, 9, 13, 14, 16))
+	cfg := seedsConfig()
+	s := r.server(t, cfg)
+	if err := s.Enable(""); err != nil {
+		t.Fatal(err)
+	}
+	caSerials := func() []string {
+		t.Helper()
+		data, err := r.store.ReadFile(cfg.FileURL(pki.FileSer, cfg.Name+".ser"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ Issued []struct{ Serial string } }
+		if err := json.Unmarshal(data, &st); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, i := range st.Issued {
+			out = append(out, i.Serial)
+		}
+		return out
+	}
+	for i := range 3 {
+		enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=a"), TransactionID: strconv.Itoa(i)})
+	}
+	if err := s.Rollover(); err != nil {
+		t.Fatal(err)
+	}
+	enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=b"), TransactionID: "b"})
+	if got := fmt.Sprint(caSerials()); got != "[1 5]" {
+		t.Errorf("serial file lists %s, want the CA certificates [1 5]", got)
+	}
+	s.Close()
+	s2, err := pki.Load(cfg, r.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	enroll(t, s2, pki.EnrollRequest{CSR: csr(t, "cn=c"), TransactionID: "c"})
+	if got := fmt.Sprint(caSerials()); got != "[1 5]" {
+		t.Errorf("after a restart the serial file lists %s, want [1 5]", got)
+	}
+}
+
+// TestCRLUpdatesSignedAhead: the CRL UPDATE timer publishes a CRL signed
+// ahead of time (while the previous one was written); each is the one of
+// its instant: thisUpdate and nextUpdate, the revocations made since, a
+// valid signature, and what NAME.crl holds.
+func TestCRLUpdatesSignedAhead(t *testing.T) {
+	r := newRig(at(2015, 10, 9, 13, 14, 16))
+	cfg := seedsConfig()
+	s := r.server(t, cfg)
+	if err := s.Enable(""); err != nil {
+		t.Fatal(err)
+	}
+	var serials []*big.Int
+	for i := range 3 {
+		res := enroll(t, s, pki.EnrollRequest{CSR: csr(t, "cn=a"), TransactionID: strconv.Itoa(i)})
+		serials = append(serials, res.Cert.SerialNumber)
+	}
+	revoked := 0
+	check := func(step int) {
+		t.Helper()
+		info := s.CRL()
+		crl, err := pki.VerifyCRL(info.DER, s.CACert())
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		if !crl.ThisUpdate.Equal(r.clock.Now()) || !crl.NextUpdate.Equal(crl.ThisUpdate.Add(6*time.Hour)) ||
+			len(crl.RevokedCertificateEntries) != revoked {
+			t.Errorf("step %d at %v: CRL %v–%v with %d entries, want %d", step, r.clock.Now(), crl.ThisUpdate,
+				crl.NextUpdate, len(crl.RevokedCertificateEntries), revoked)
+		}
+		if stored, _ := r.store.ReadFile(cfg.FileURL(pki.FileCRL, cfg.Name+".crl")); !bytes.Equal(stored, info.DER) {
+			t.Errorf("step %d: NAME.crl is not the current CRL", step)
+		}
+	}
+	for step := range 8 {
+		switch step {
+		case 2: // a revocation between two updates
+			r.clock.Advance(time.Hour)
+			if err := s.Revoke(serials[0]); err != nil {
+				t.Fatal(err)
+			}
+			revoked++
+			check(step)
+		case 5: // one at the very instant of an update, after it
+			r.clock.Set(s.CRL().NextUpdate)
+			if err := s.Revoke(serials[1]); err != nil {
+				t.Fatal(err)
+			}
+			revoked++
+			check(step)
+		}
+		r.clock.Advance(6 * time.Hour)
+		check(step)
 	}
 }

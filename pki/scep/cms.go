@@ -21,6 +21,8 @@ import (
 	"slices"
 
 	"github.com/smallstep/pkcs7"
+
+	"github.com/iosemu/iosemu/pki/rsacrt"
 )
 
 var (
@@ -440,7 +442,7 @@ func signData(content []byte, cert *x509.Certificate, key crypto.Signer, hash cr
 	body := bytes.Join(encoded, nil)
 	h = hash.New()
 	h.Write(encodeTLV([]byte{0x31}, body))
-	sig, err := key.Sign(rand.Reader, h.Sum(nil), hash)
+	sig, err := rsacrt.Fast(key).Sign(rand.Reader, h.Sum(nil), hash)
 	if err != nil {
 		return nil, fmt.Errorf("scep: sign: %w", err)
 	}
@@ -647,7 +649,7 @@ func (o *opened) decrypt(cert *x509.Certificate, key crypto.Signer) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("scep: envelope: %w", err)
 	}
-	out, err := p7.Decrypt(cert, key)
+	out, err := p7.Decrypt(cert, rsacrt.Fast(key))
 	if err != nil {
 		return nil, fmt.Errorf("scep: envelope: %w", err)
 	}

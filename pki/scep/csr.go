@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -14,7 +15,10 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/iosemu/iosemu/pki/rsacrt"
 )
 
 // NewCSR returns the DER of a PKCS#10 request for key with tmpl's subject
@@ -39,10 +43,21 @@ func NewCSR(tmpl *x509.CertificateRequest, key crypto.Signer, challenge string) 
 		return nil, fmt.Errorf("scep: csr: unsupported signature algorithm %v", alg)
 	}
 	// Let crypto/x509 encode the subject and the extensions (SANs
-	// included), then re-assemble the request with the attributes.
+	// included), then re-assemble the request with the attributes and
+	// key's public key. That draft is signed by a throwaway P-256 key: its
+	// signature is dropped, and an RSA signature would cost as much as the
+	// real one.
+	spki, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, fmt.Errorf("scep: csr: %w", err)
+	}
+	draftKey, err := draftSigner()
+	if err != nil {
+		return nil, fmt.Errorf("scep: csr: %w", err)
+	}
 	t := *tmpl
 	t.SignatureAlgorithm = x509.UnknownSignatureAlgorithm
-	der, err := x509.CreateCertificateRequest(rand.Reader, &t, key)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &t, draftKey)
 	if err != nil {
 		return nil, fmt.Errorf("scep: csr: %w", err)
 	}
@@ -70,13 +85,13 @@ func NewCSR(tmpl *x509.CertificateRequest, key crypto.Signer, challenge string) 
 	set := bytes.Join(enc, nil)
 	version, _ := asn1.Marshal(0)
 	info := append(version, base.RawSubject...)
-	info = append(info, base.RawSubjectPublicKeyInfo...)
+	info = append(info, spki...)
 	info = append(info, encodeTLV([]byte{0xa0}, set)...)
 	info = encodeTLV([]byte{0x30}, info)
 
 	h := hash.New()
 	h.Write(info)
-	sig, err := key.Sign(rand.Reader, h.Sum(nil), hash)
+	sig, err := rsacrt.Fast(key).Sign(rand.Reader, h.Sum(nil), hash)
 	if err != nil {
 		return nil, fmt.Errorf("scep: csr: sign: %w", err)
 	}
@@ -91,6 +106,11 @@ func NewCSR(tmpl *x509.CertificateRequest, key crypto.Signer, challenge string) 
 	out := append(info, algDER...)
 	return encodeTLV([]byte{0x30}, append(out, bits...)), nil
 }
+
+// draftSigner is the key NewCSR signs its drafts with, made once.
+var draftSigner = sync.OnceValues(func() (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+})
 
 // sigAlgIDs are the AlgorithmIdentifiers of the signature algorithms NewCSR
 // signs with.
