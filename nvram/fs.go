@@ -496,8 +496,8 @@ const spareName = tmpPrefix + "spare"
 // over the directory's spare file (from its start, then cut to length),
 // fsynced unless sync is false (a Deferred's write), and exchanged with
 // name (renameat2 RENAME_EXCHANGE), so that the old content's inode becomes
-// the next spare, cut to nothing, instead of being freed and a new one
-// allocated. A crash leaves name's old content or its new one, as with
+// the next spare (cut to nothing if the file is private) instead of being
+// freed and a new one allocated. A crash leaves name's old content or its new one, as with
 // writeAtomic. Where the system cannot exchange, or name does not exist
 // yet, the spare is renamed to name. The caller serialises the writes of a
 // directory (FS.mu) and uses writeAtomic while a reader may hold a file:
@@ -557,11 +557,15 @@ func writeSpare(root *os.Root, name string, data []byte, perm fs.FileMode, mtime
 		if err = root.Rename(spare, name); err != nil {
 			return err
 		}
-	} else if old, terr := root.OpenFile(spare, os.O_WRONLY|os.O_TRUNC, 0); terr == nil {
-		// The spare now holds the old content: it keeps its inode, not
-		// its bytes (a key pair zeroized from private-config must not
-		// stay on disk beside it).
-		old.Close()
+	} else if perm&0o077 == 0 {
+		// The spare now holds the old content. A private file's (0600:
+		// private-config, a CA's archive) is cut to nothing: a key pair
+		// zeroized from private-config must not stay on disk beside it.
+		// Others keep theirs until the next write, for a reader on the
+		// host that still holds the old file.
+		if old, terr := root.OpenFile(spare, os.O_WRONLY|os.O_TRUNC, 0); terr == nil {
+			old.Close()
+		}
 	}
 	if !sync {
 		return nil
