@@ -534,10 +534,21 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// output is the end of what the process printed; the whole of it is kept
+// in a file (named) when there is more, for a crash's full trace.
 func (p *proc) output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return tail(p.out.Bytes())
+	b := p.out.Bytes()
+	if len(b) <= 200 {
+		return string(b)
+	}
+	if f, err := os.CreateTemp("", "report-output-*.txt"); err == nil {
+		_, _ = f.Write(b)
+		f.Close()
+		return fmt.Sprintf("%s (all of it in %s)", tail(b), f.Name())
+	}
+	return tail(b)
 }
 
 func (p *proc) exited() bool {
