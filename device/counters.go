@@ -89,14 +89,20 @@ func (c *counterSet) add(name string, outP, outB, inP, inB int, now time.Time) {
 	}
 }
 
+// weight is what a packet at time at adds to a rate averaged up to rateAt
+// (exponentially, over the load interval).
+func (k *ifCounters) weight(at time.Time) float64 {
+	tau := k.tau()
+	return math.Exp(-k.rateAt.Sub(at).Seconds()/tau) / tau
+}
+
 func (k *ifCounters) addIn(pkts, bytes int, at time.Time) {
 	k.inPkts += uint64(pkts)
 	k.inBytes += uint64(bytes)
 	if at.After(k.lastIn) {
 		k.lastIn = at
 	}
-	tau := k.tau()
-	w := math.Exp(-k.rateAt.Sub(at).Seconds()/tau) / tau
+	w := k.weight(at)
 	k.inBps += float64(8*bytes) * w
 	k.inPps += float64(pkts) * w
 }
@@ -107,8 +113,7 @@ func (k *ifCounters) addOut(pkts, bytes int, at time.Time) {
 	if at.After(k.lastOut) {
 		k.lastOut = at
 	}
-	tau := k.tau()
-	w := math.Exp(-k.rateAt.Sub(at).Seconds()/tau) / tau
+	w := k.weight(at)
 	k.outBps += float64(8*bytes) * w
 	k.outPps += float64(pkts) * w
 }

@@ -462,21 +462,8 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 	if _, err = fh.Write(data); err != nil {
 		return err
 	}
-	if err = fh.Chmod(perm); err != nil {
+	if err = finish(root, fh, tmp, perm, mtime, sync); err != nil {
 		return err
-	}
-	if sync {
-		if err = fsync(fh); err != nil {
-			return err
-		}
-	}
-	if err = fh.Close(); err != nil {
-		return err
-	}
-	if !mtime.IsZero() {
-		if err = root.Chtimes(tmp, mtime, mtime); err != nil {
-			return err
-		}
 	}
 	if err = root.Rename(tmp, name); err != nil {
 		return err
@@ -485,6 +472,27 @@ func writeAtomic(root *os.Root, name string, data []byte, perm fs.FileMode, mtim
 		return nil
 	}
 	return syncDir(root, dir)
+}
+
+// finish ends the writing of the temporary file fh (name in root): its
+// permissions, its fsync unless sync is false, its close, and its
+// modification time (the device's time; zero keeps the host's).
+func finish(root *os.Root, fh *os.File, name string, perm fs.FileMode, mtime time.Time, sync bool) error {
+	if err := fh.Chmod(perm); err != nil {
+		return err
+	}
+	if sync {
+		if err := fsync(fh); err != nil {
+			return err
+		}
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	if !mtime.IsZero() {
+		return root.Chtimes(name, mtime, mtime)
+	}
+	return nil
 }
 
 // spareName is the file a directory keeps for the next atomic write of
@@ -497,8 +505,8 @@ const spareName = tmpPrefix + "spare"
 // fsynced unless sync is false (a Deferred's write), and exchanged with
 // name (renameat2 RENAME_EXCHANGE), so that the old content's inode becomes
 // the next spare (cut to nothing if the file is private) instead of being
-// freed and a new one allocated. A crash leaves name's old content or its new one, as with
-// writeAtomic. Where the system cannot exchange, or name does not exist
+// freed and a new one allocated. A crash leaves name's old content or its
+// new one, as with writeAtomic. Where the system cannot exchange, or name does not exist
 // yet, the spare is renamed to name. The caller serialises the writes of a
 // directory (FS.mu) and uses writeAtomic while a reader may hold a file:
 // the spare was the file before last.
@@ -531,21 +539,8 @@ func writeSpare(root *os.Root, name string, data []byte, perm fs.FileMode, mtime
 	if err = fh.Truncate(int64(len(data))); err != nil {
 		return err
 	}
-	if err = fh.Chmod(perm); err != nil {
+	if err = finish(root, fh, spare, perm, mtime, sync); err != nil {
 		return err
-	}
-	if sync {
-		if err = fsync(fh); err != nil {
-			return err
-		}
-	}
-	if err = fh.Close(); err != nil {
-		return err
-	}
-	if !mtime.IsZero() {
-		if err = root.Chtimes(spare, mtime, mtime); err != nil {
-			return err
-		}
 	}
 	d, err := root.Open(dir)
 	if err != nil {
