@@ -374,30 +374,44 @@ func (t *Trustpoint) doRenew() {
 		return
 	}
 	ev.log(now, "%PKI-6-CERTRENEWAUTO: Renewing the router certificate for trustpoint "+t.name)
-	if req == nil {
-		if req, err = t.newRequest(RequestRenew, cfg, answers, id, ca, idLabel, now); err != nil {
-			fail(err)
-			return
-		}
-		csrFingerprintEvents(&ev, now, req.enr.CSR)
+	save, ok := t.send(&ev, &req, &now, tr, fail, func() (*pendingReq, error) {
+		return t.newRequest(RequestRenew, cfg, answers, id, ca, idLabel, now)
+	})
+	if ok {
+		t.finish(ev, save, false, true)
 	}
-	t.deliver(ev)
-	ev = nil
+}
+
+// send makes a timer's request unless it is sending one again, sends it and
+// decides on the reply. It reports false after calling fail. ev, req and
+// now are the timer's own, which fail reads too: they are updated in place.
+func (t *Trustpoint) send(ev *eventList, req **pendingReq, now *time.Time, tr scepTransport, fail func(error), build func() (*pendingReq, error)) (save, ok bool) {
+	if *req == nil {
+		r, err := build()
+		if err != nil {
+			fail(err)
+			return false, false
+		}
+		*req = r
+		csrFingerprintEvents(ev, *now, r.enr.CSR)
+	}
+	t.deliver(*ev)
+	*ev = nil
 	ctx, cancel := t.timerCtx()
-	dec, err := tr.Enroll(ctx, req.enr)
+	dec, err := tr.Enroll(ctx, (*req).enr)
 	cancel()
-	now = t.deps.Clock.Now()
+	*now = t.deps.Clock.Now()
 	if err != nil {
 		fail(err)
-		return
+		return false, false
 	}
 	t.mu.Lock()
 	t.tp.busy = false
 	t.tp.retry = nil
-	req.info.Sent = now
-	_, save := t.decideLocked(&ev, req, dec, now, true)
+	(*req).info.Sent = *now
+	_, save = t.decideLocked(ev, *req, dec, *now, true)
 	t.unlock()
-	t.finish(ev, save, false, true)
+	return save, true
 }
 
 // doShadow is the SHADOW timer: at the CA's expiry it makes the rollover
@@ -480,30 +494,12 @@ func (t *Trustpoint) doShadow() {
 		t.finish(ev, gotCA, true, gotCA)
 		return
 	}
-	if req == nil {
-		if req, err = t.newRequest(RequestShadow, cfg, answers, id, caRoll, idLabel, now); err != nil {
-			fail(err)
-			return
-		}
-		csrFingerprintEvents(&ev, now, req.enr.CSR)
+	save, ok := t.send(&ev, &req, &now, tr, fail, func() (*pendingReq, error) {
+		return t.newRequest(RequestShadow, cfg, answers, id, caRoll, idLabel, now)
+	})
+	if ok {
+		t.finish(ev, save || gotCA, true, true)
 	}
-	t.deliver(ev)
-	ev = nil
-	ctx, cancel := t.timerCtx()
-	dec, err := tr.Enroll(ctx, req.enr)
-	cancel()
-	now = t.deps.Clock.Now()
-	if err != nil {
-		fail(err)
-		return
-	}
-	t.mu.Lock()
-	t.tp.busy = false
-	t.tp.retry = nil
-	req.info.Sent = now
-	_, save := t.decideLocked(&ev, req, dec, now, true)
-	t.unlock()
-	t.finish(ev, save || gotCA, true, true)
 }
 
 // pickRollover returns the rollover CA certificate of a GetNextCACert
