@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,7 +37,8 @@ type Options struct {
 // start instant; jumps (Advance, Set) move it forward and fire every timer
 // inside the jump in due order. All methods are safe for concurrent use.
 type Lab struct {
-	fired atomic.Uint64 // timers fired so far (Fired)
+	fired  atomic.Uint64 // timers fired so far (Fired)
+	panics atomic.Uint64 // timer callbacks that panicked (Panics)
 
 	mu   sync.Mutex
 	cond sync.Cond // broadcast when holds reach 0 or a runner firing ends
@@ -297,7 +299,7 @@ func (l *Lab) jump(targetOf func(now int64) (int64, error), progress func(done, 
 		cur := l.cursor
 		l.mu.Unlock()
 		locked = false
-		f()
+		l.call(f)
 		if report {
 			last = cur
 			progress(time.Duration(cur-start), total)
@@ -374,13 +376,24 @@ func (l *Lab) run() {
 // not kill the runner.
 func (l *Lab) runCallback(f func()) {
 	l.fired.Add(1)
+	l.call(f)
+}
+
+// call runs a timer's callback. One that panics (a bug of iosemu) is
+// logged with its stack and counted (Panics), and the clock goes on: a jump
+// fires the timers after it, the runner keeps running.
+func (l *Lab) call(f func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			l.log.Error("clock: timer callback panicked", "panic", r)
+			l.panics.Add(1)
+			l.log.Error("clock: timer callback panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
 	f()
 }
+
+// Panics returns how many timer callbacks have panicked.
+func (l *Lab) Panics() uint64 { return l.panics.Load() }
 
 // Fired returns how many timers have fired since the lab clock was made
 // (`ctl clock advance` reports the difference a jump made).

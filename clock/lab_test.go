@@ -555,3 +555,22 @@ func TestNegativeScalePanics(t *testing.T) {
 		}()
 	}
 }
+
+// A timer callback that panics (a bug) is logged and counted; the jump
+// fires the timers after it and the clock stays usable.
+func TestAdvanceSurvivesPanickingTimer(t *testing.T) {
+	l := NewFake(time.Date(2015, 10, 9, 13, 14, 16, 0, time.UTC))
+	var after int
+	l.AfterFunc("R1", "BAD", time.Minute, func() { panic("boom") })
+	l.AfterFunc("R1", "GOOD", 2*time.Minute, func() { after++ })
+	if err := l.Advance(time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	if after != 1 || l.Panics() != 1 {
+		t.Fatalf("after the panic: %d later timers fired, %d panics counted", after, l.Panics())
+	}
+	l.AfterFunc("R1", "GOOD", time.Minute, func() { after++ })
+	if err := l.Advance(time.Hour, nil); err != nil || after != 2 {
+		t.Fatalf("the next jump: %v, %d fired", err, after)
+	}
+}
