@@ -116,9 +116,9 @@ func (k *keyReader) fill() error {
 			k.idle()
 		}
 		c, ok = <-k.chunks
-		if k.wake != nil {
-			k.wake()
-		}
+	}
+	if k.wake != nil {
+		k.wake()
 	}
 	if !ok {
 		return k.err

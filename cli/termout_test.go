@@ -12,16 +12,30 @@ import (
 )
 
 // chunkRW hands out its input one chunk per Read, as a network connection
-// does, and records each Read and Write in order.
+// does, and records each Read and Write in order. Like a client that waits
+// for the answer to what it sent, it hands out the next chunk only once the
+// session has written something after the last one.
 type chunkRW struct {
-	mu     sync.Mutex
-	chunks []string
-	events []string // "read", or "write:TEXT"
+	mu       sync.Mutex
+	answered *sync.Cond
+	chunks   []string
+	events   []string // "read", or "write:TEXT"
+	reads    int
+	writes   int // since the last read
+}
+
+func newChunkRW(chunks ...string) *chunkRW {
+	c := &chunkRW{chunks: chunks}
+	c.answered = sync.NewCond(&c.mu)
+	return c
 }
 
 func (c *chunkRW) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for c.reads > 0 && c.writes == 0 {
+		c.answered.Wait()
+	}
 	if len(c.chunks) == 0 {
 		return 0, io.EOF
 	}
@@ -31,6 +45,8 @@ func (c *chunkRW) Read(p []byte) (int, error) {
 		c.chunks = c.chunks[1:]
 	}
 	c.events = append(c.events, "read")
+	c.reads++
+	c.writes = 0
 	return n, nil
 }
 
@@ -38,6 +54,8 @@ func (c *chunkRW) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.events = append(c.events, "write:"+string(p))
+	c.writes++
+	c.answered.Broadcast()
 	return len(p), nil
 }
 
@@ -45,7 +63,7 @@ func (c *chunkRW) Write(p []byte) (int, error) {
 // its echo, the command's output, the next prompt) leaves in one write, not
 // one per echoed character; nothing is lost or reordered.
 func TestTerminalOutputCoalesced(t *testing.T) {
-	rw := &chunkRW{chunks: []string{"configure terminal\r", "hostname S1\rend\r", "show version\r"}}
+	rw := newChunkRW("configure terminal\r", "hostname S1\rend\r", "show version\r")
 	New(newTestHost(), Conn{RW: rw, User: "admin", Close: func() error { return nil }}).Serve(context.Background())
 	var screen strings.Builder
 	writes := 0
