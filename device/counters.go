@@ -198,7 +198,8 @@ func (c *counterSet) reset(name string) {
 func (c *counterSet) clear(name string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[name] = &ifCounters{cleared: now, rateAt: now, load: c.get(name).load}
+	load := c.get(name).load // makes c.m if a reload dropped it
+	c.m[name] = &ifCounters{cleared: now, rateAt: now, load: load}
 }
 
 // Frame sizes on Ethernet: an ARP request or reply is a minimum frame
