@@ -731,17 +731,11 @@ func (t *Trustpoint) enroll(ctx context.Context, opts EnrollOptions) (EnrollOutc
 		return out, err
 	}
 	now := t.deps.Clock.Now()
-	key, ok := t.deps.Keys.Get(out.KeyLabel)
-	if !ok {
-		key, err = GenerateKey(t.deps.Rand, out.KeyLabel, out.KeyBits, false, now)
-		if err != nil {
-			release()
-			return out, err
-		}
-		t.deps.Keys.Put(key)
-		out.KeyGenerated = true
+	key, err := t.enrollKey(&out, now)
+	if err != nil {
+		release()
+		return out, err
 	}
-	out.KeyBits = key.Modulus()
 	challenge := opts.Password
 	if challenge == "" {
 		challenge = cfg.Password
@@ -902,6 +896,23 @@ func (t *Trustpoint) installGrantedLocked(ev *eventList, req *pendingReq, cert *
 	return nil
 }
 
+// enrollKey is the key pair an enrolment uses: the one of out's label, or
+// a new one of out's size (out then says it was generated); out gets the
+// key's real size.
+func (t *Trustpoint) enrollKey(out *EnrollOutcome, now time.Time) (*Key, error) {
+	key, ok := t.deps.Keys.Get(out.KeyLabel)
+	if !ok {
+		var err error
+		if key, err = GenerateKey(t.deps.Rand, out.KeyLabel, out.KeyBits, false, now); err != nil {
+			return nil, err
+		}
+		t.deps.Keys.Put(key)
+		out.KeyGenerated = true
+	}
+	out.KeyBits = key.Modulus()
+	return key, nil
+}
+
 func (t *Trustpoint) enrollTerminal(opts EnrollOptions) (EnrollOutcome, error) {
 	cfg := t.config()
 	out, err := t.requestSubject(opts)
@@ -909,15 +920,10 @@ func (t *Trustpoint) enrollTerminal(opts EnrollOptions) (EnrollOutcome, error) {
 		return out, err
 	}
 	now := t.deps.Clock.Now()
-	key, ok := t.deps.Keys.Get(out.KeyLabel)
-	if !ok {
-		if key, err = GenerateKey(t.deps.Rand, out.KeyLabel, out.KeyBits, false, now); err != nil {
-			return out, err
-		}
-		t.deps.Keys.Put(key)
-		out.KeyGenerated = true
+	key, err := t.enrollKey(&out, now)
+	if err != nil {
+		return out, err
 	}
-	out.KeyBits = key.Modulus()
 	challenge := opts.Password
 	if challenge == "" {
 		challenge = cfg.Password
@@ -940,15 +946,10 @@ func (t *Trustpoint) enrollSelfSigned(opts EnrollOptions) (EnrollOutcome, error)
 		return out, err
 	}
 	now := t.deps.Clock.Now()
-	key, ok := t.deps.Keys.Get(out.KeyLabel)
-	if !ok {
-		if key, err = GenerateKey(t.deps.Rand, out.KeyLabel, out.KeyBits, false, now); err != nil {
-			return out, err
-		}
-		t.deps.Keys.Put(key)
-		out.KeyGenerated = true
+	key, err := t.enrollKey(&out, now)
+	if err != nil {
+		return out, err
 	}
-	out.KeyBits = key.Modulus()
 	der, err := CreateCertificate(&Template{
 		SerialNumber: big.NewInt(1), Issuer: out.Subject, Subject: out.Subject,
 		NotBefore: now, NotAfter: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
